@@ -1,0 +1,75 @@
+"""What a person asked for, validated: the output of the request parser.
+
+The parser (:mod:`bot.parsing`) turns free text plus optional slash options into a
+:class:`RequestSpec`; :mod:`bot.planning` turns a spec into a :class:`~models.plan.SongPlan`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from models.plan import Key, Meter, SectionRole
+
+__all__ = ["RequestKind", "RequestSpec", "SlashOptions"]
+
+
+class RequestKind(StrEnum):
+    SECTION = "section"  # one section (intro, verse, ..., outro)
+    SONG = "song"  # a whole song: intro → ... → outro
+
+
+@dataclass(frozen=True, slots=True)
+class SlashOptions:
+    """Typed options from a slash command.  They override words; a conflict is reported."""
+
+    section: SectionRole | None = None
+    bpm: float | None = None
+    key: Key | None = None
+    meter: Meter | None = None
+    style: str | None = None
+    duration_s: float | None = None
+    seed: int | None = None
+    backend: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSpec:
+    """A validated request.  ``None`` means "not said": the planner picks a style-appropriate value.
+
+    ``style`` is one of the embedded composer's style ids (:data:`models.styles.STYLE_IDS`);
+    words the embedded styles cannot play stay in ``prompt`` for neural backends.
+    ``tempo_hint`` is a tempo word ("slow", "fast", "upbeat"...) used only when no bpm is given.
+    """
+
+    kind: RequestKind = RequestKind.SECTION
+    section: SectionRole | None = None
+    bpm: float | None = None
+    key: Key | None = None
+    meter: Meter | None = None
+    duration_s: float | None = None
+    style: str | None = None
+    mood: str | None = None
+    instruments: tuple[str, ...] = ()
+    seed: int | None = None
+    backend: str | None = None
+    prompt: str = ""
+    tempo_hint: str | None = None
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The ``composer parse --json`` shape: absent values are ``null``."""
+        return {
+            "kind": self.kind.value,
+            "section": self.section.value if self.section else None,
+            "bpm": self.bpm,
+            "key": self.key.name if self.key else None,
+            "meter": str(self.meter) if self.meter else None,
+            "duration": self.duration_s,
+            "style": self.style,
+            "mood": self.mood,
+            "instruments": list(self.instruments) if self.instruments else None,
+            "seed": self.seed,
+            "prompt": self.prompt or None,
+            "backend": self.backend,
+        }
