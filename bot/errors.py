@@ -7,6 +7,7 @@ __all__ = [
     "ComposerError",
     "ConfigError",
     "Forbidden",
+    "JobCancelled",
     "JobFailed",
     "LimitExceeded",
     "NotFound",
@@ -57,3 +58,10 @@ class JobFailed(ComposerError):
 
 class ConfigError(ComposerError):
     """The bot's own configuration is wrong (missing token, bad database URL...)."""
+
+
+class JobCancelled(ComposerError):
+    """The job was cancelled by its owner (or an admin) before it finished."""
+
+    def __init__(self, user_message: str = "The job was cancelled.", *, detail: str | None = None):
+        super().__init__(user_message, detail=detail)

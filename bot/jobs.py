@@ -186,6 +186,7 @@ class ClipFiles:
     true_peak_dbtp: float
     size_bytes: int
     bitrate_kbps: int | None = None
+    notes: tuple[str, ...] = ()  # user-facing remarks from the backend
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -204,6 +205,7 @@ class ClipFiles:
             "true_peak_dbtp": self.true_peak_dbtp,
             "size_bytes": self.size_bytes,
             "bitrate_kbps": self.bitrate_kbps,
+            "notes": list(self.notes),
         }
 
     @classmethod
@@ -224,6 +226,7 @@ class ClipFiles:
             true_peak_dbtp=float(d["true_peak_dbtp"]),
             size_bytes=int(d["size_bytes"]),
             bitrate_kbps=d.get("bitrate_kbps"),
+            notes=tuple(str(n) for n in d.get("notes", ())),
         )
 
     def as_stored_section(self) -> StoredSection:

@@ -77,6 +77,7 @@ class SectionAudio:
     body_frames: int
     midi: bytes | None = None
     state: bytes | None = None
+    notes: tuple[str, ...] = ()  # user-facing remarks, e.g. words a backend could not map
 
     def __post_init__(self) -> None:
         if self.audio.ndim != 2 or self.audio.shape[1] != 2:
