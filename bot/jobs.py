@@ -52,20 +52,30 @@ class Quality(StrEnum):
 
 
 class AudioFormat(StrEnum):
-    OGG = "ogg"  # Ogg Opus: Discord plays it inline; the fast default
-    VORBIS = "vorbis"  # Ogg Vorbis (.ogg)
-    OPUS = "opus"  # Ogg Opus with an .opus extension
+    OGG = "ogg"  # Ogg Vorbis: the default; Discord plays it inline
+    OPUS = "opus"  # Ogg Opus (.ogg): exact bitrates, the small-upload fallback
     MP3 = "mp3"
     FLAC = "flac"
     WAV = "wav"
 
     @property
     def extension(self) -> str:
-        return {"vorbis": "ogg"}.get(self.value, self.value)
+        return "ogg" if self is AudioFormat.OPUS else self.value
 
     @property
     def lossless(self) -> bool:
         return self in (AudioFormat.FLAC, AudioFormat.WAV)
+
+    @classmethod
+    def parse(cls, text: str) -> AudioFormat:
+        """``"ogg"``/``"vorbis"``, ``"opus"``, ``"mp3"``, ``"flac"``, ``"wav"`` (any case)."""
+        name = text.strip().lower().lstrip(".")
+        name = {"vorbis": "ogg", "oga": "ogg", "wave": "wav"}.get(name, name)
+        try:
+            return cls(name)
+        except ValueError:
+            allowed = ", ".join(f.value for f in cls)
+            raise ValueError(f"unknown audio format {text!r} (formats: {allowed})") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +111,7 @@ class RenderJob:
     quality: Quality = Quality.PREVIEW
     previous: StoredSection | None = None
     stitch: tuple[StoredSection, ...] = ()
+    refine: tuple[StoredSection, ...] = ()  # stored renders of `sections` to redo at `quality`
     timeout_s: float = 300.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -120,6 +131,7 @@ class RenderJob:
             "quality": self.quality.value,
             "previous": _stored_to_dict(self.previous) if self.previous else None,
             "stitch": [_stored_to_dict(s) for s in self.stitch],
+            "refine": [_stored_to_dict(s) for s in self.refine],
             "timeout_s": self.timeout_s,
         }
 
@@ -142,6 +154,7 @@ class RenderJob:
             quality=Quality(data.get("quality", "preview")),
             previous=_stored_from_dict(data["previous"]) if data.get("previous") else None,
             stitch=tuple(_stored_from_dict(s) for s in data.get("stitch", ())),
+            refine=tuple(_stored_from_dict(s) for s in data.get("refine", ())),
             timeout_s=float(data.get("timeout_s", 300.0)),
         )
 

@@ -1,0 +1,1 @@
+"""Audio after the backends: stitching, loudness, mastering, encoding, pictures."""

@@ -1,0 +1,211 @@
+"""Encoding the mastered audio for delivery.
+
+- ``ogg``  — Ogg Vorbis through soundfile (the default; Discord plays it inline).
+- ``opus`` — Ogg Opus through PyAV's libopus (exact bitrates; the small-upload fallback).
+- ``mp3``  — MP3 through soundfile.
+- ``flac``, ``wav`` — lossless through soundfile.
+
+Encodes are byte-deterministic: Ogg stream serial numbers (random in libsndfile) are rewritten to a
+fixed value, and PyAV runs with the bit-exact flag.  libsndfile's Ogg writer crashes on very large
+single writes, so audio is always written in blocks.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import struct
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import soundfile as sf
+
+from bot.audio.stitch import resample
+from bot.errors import ComposerError
+from bot.jobs import AudioFormat
+
+__all__ = ["Encoded", "encode", "encode_to_fit"]
+
+log = logging.getLogger(__name__)
+
+AudioArray = npt.NDArray[np.float32]
+
+_BLOCK_FRAMES = 1 << 15
+_OPUS_RATE = 48_000
+_OPUS_DEFAULT_KBPS = 128
+_MP3_DEFAULT_KBPS = 192
+_MIN_OPUS_KBPS = 24
+MIME = {
+    AudioFormat.OGG: "audio/ogg",
+    AudioFormat.OPUS: "audio/ogg",
+    AudioFormat.MP3: "audio/mpeg",
+    AudioFormat.FLAC: "audio/flac",
+    AudioFormat.WAV: "audio/wav",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    data: bytes
+    format: AudioFormat
+    bitrate_kbps: int | None  # None for lossless and for VBR Vorbis at default quality
+
+    @property
+    def extension(self) -> str:
+        return self.format.extension
+
+    @property
+    def mime(self) -> str:
+        return MIME[self.format]
+
+
+def encode(
+    audio: AudioArray, sample_rate: int, fmt: AudioFormat, *, bitrate_kbps: int | None = None
+) -> Encoded:
+    """Encode float stereo ``audio`` (frames, 2) in ``fmt``."""
+    x = np.clip(np.asarray(audio, dtype=np.float32), -1.0, 1.0)
+    if fmt is AudioFormat.OPUS:
+        kbps = bitrate_kbps or _OPUS_DEFAULT_KBPS
+        return Encoded(_opus(x, sample_rate, kbps), fmt, kbps)
+    if fmt is AudioFormat.OGG:
+        # Vorbis is VBR; libsndfile's compression level maps to quality (0 = best).
+        level = None if bitrate_kbps is None else _vorbis_level(bitrate_kbps)
+        data = _sndfile(x, sample_rate, "OGG", "VORBIS", level)
+        return Encoded(_fix_ogg_serials(data), fmt, bitrate_kbps)
+    if fmt is AudioFormat.MP3:
+        kbps = bitrate_kbps or _MP3_DEFAULT_KBPS
+        level = min(1.0, max(0.0, (320 - kbps) / (320 - 32)))
+        data = _sndfile(x, sample_rate, "MP3", "MPEG_LAYER_III", level, "CONSTANT")
+        return Encoded(data, fmt, kbps)
+    if fmt is AudioFormat.FLAC:
+        return Encoded(_sndfile(x, sample_rate, "FLAC", "PCM_16", None), fmt, None)
+    if fmt is AudioFormat.WAV:
+        return Encoded(_sndfile(x, sample_rate, "WAV", "PCM_16", None), fmt, None)
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def encode_to_fit(
+    audio: AudioArray,
+    sample_rate: int,
+    fmt: AudioFormat,
+    *,
+    max_bytes: int | None,
+    bitrate_kbps: int | None = None,
+) -> Encoded:
+    """Encode in ``fmt``; when the file would exceed ``max_bytes`` fall back to a smaller bitrate,
+    then to Opus at the bitrate that fits.  Raises a user-facing error when nothing fits."""
+    first = encode(audio, sample_rate, fmt, bitrate_kbps=bitrate_kbps)
+    if max_bytes is None or len(first.data) <= max_bytes:
+        return first
+    duration_s = audio.shape[0] / sample_rate
+    # Bits available per second, with room for container overhead.
+    fit_kbps = int(max_bytes * 8 * 0.92 / duration_s / 1000)
+    log.info(
+        "%s of %d bytes exceeds the %d byte limit; falling back to ~%d kb/s",
+        fmt.value, len(first.data), max_bytes, fit_kbps,
+    )
+    candidates: list[tuple[AudioFormat, int]] = []
+    if fmt in (AudioFormat.MP3, AudioFormat.OPUS) and fit_kbps >= 64:
+        candidates.append((fmt, min(fit_kbps, 320)))
+    candidates.append((AudioFormat.OPUS, min(fit_kbps, _OPUS_DEFAULT_KBPS)))
+    for cand_fmt, kbps in candidates:
+        if kbps < _MIN_OPUS_KBPS:
+            break
+        result = encode(audio, sample_rate, cand_fmt, bitrate_kbps=kbps)
+        if len(result.data) <= max_bytes:
+            return result
+    limit_mib = max_bytes / (1 << 20)
+    raise ComposerError(
+        f"This clip is too long to fit this server's {limit_mib:.1f} MiB upload limit, even "
+        "compressed. Try a shorter duration."
+    )
+
+
+def _vorbis_level(kbps: int) -> float:
+    # Rough map of libsndfile's Vorbis compression level to stereo 48 kHz bitrates.
+    return min(1.0, max(0.0, (256 - kbps) / (256 - 48)))
+
+
+def _sndfile(
+    x: AudioArray,
+    rate: int,
+    fmt: str,
+    subtype: str,
+    level: float | None,
+    bitrate_mode: str | None = None,
+) -> bytes:
+    buf = io.BytesIO()
+    kwargs: dict[str, object] = {}
+    if level is not None:
+        kwargs["compression_level"] = level
+    if bitrate_mode is not None:
+        kwargs["bitrate_mode"] = bitrate_mode
+    with sf.SoundFile(buf, "w", rate, x.shape[1], format=fmt, subtype=subtype, **kwargs) as f:
+        for i in range(0, x.shape[0], _BLOCK_FRAMES):
+            f.write(x[i : i + _BLOCK_FRAMES])
+    return buf.getvalue()
+
+
+def _opus(x: AudioArray, rate: int, kbps: int) -> bytes:
+    import av  # PyAV: bundled FFmpeg with libopus
+
+    if rate != _OPUS_RATE:
+        x = resample(x, rate, _OPUS_RATE)
+    buf = io.BytesIO()
+    with av.open(buf, "w", format="ogg", options={"fflags": "+bitexact"}) as container:
+        stream = container.add_stream(
+            "libopus", rate=_OPUS_RATE, options={"compression_level": "5", "application": "audio"}
+        )
+        stream.bit_rate = kbps * 1000
+        stream.layout = "stereo"
+        frame = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(x.T), format="fltp", layout="stereo"
+        )
+        frame.sample_rate = _OPUS_RATE
+        frame.pts = 0
+        for packet in stream.encode(frame):
+            container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return _fix_ogg_serials(buf.getvalue())
+
+
+# --- Ogg page rewriting ------------------------------------------------------------------------
+
+_REVERSED = bytes(int(f"{i:08b}"[::-1], 2) for i in range(256))
+_FIXED_SERIAL = 0x636F6D70  # "comp"
+
+
+def _ogg_crc(page: bytes) -> int:
+    """Ogg's CRC-32 (polynomial 0x04C11DB7, not reflected, init 0, no final xor), computed with
+    zlib's reflected CRC on bit-reversed bytes."""
+    reflected = ~zlib.crc32(page.translate(_REVERSED), 0xFFFFFFFF) & 0xFFFFFFFF
+    return int(f"{reflected:032b}"[::-1], 2)
+
+
+def _fix_ogg_serials(data: bytes) -> bytes:
+    """Rewrite every logical stream's serial number to a fixed value (one stream per file here)
+    and recompute page checksums, so identical audio gives identical files."""
+    out = bytearray(data)
+    pos = 0
+    serials: dict[int, int] = {}
+    while pos + 27 <= len(out):
+        if out[pos : pos + 4] != b"OggS":
+            raise ValueError("not an Ogg stream")
+        segments = out[pos + 26]
+        table = out[pos + 27 : pos + 27 + segments]
+        length = 27 + segments + sum(table)
+        serial = struct.unpack_from("<I", out, pos + 14)[0]
+        new_serial = serials.setdefault(serial, _FIXED_SERIAL + len(serials))
+        struct.pack_into("<I", out, pos + 14, new_serial)
+        struct.pack_into("<I", out, pos + 22, 0)
+        struct.pack_into("<I", out, pos + 22, _ogg_crc(bytes(out[pos : pos + length])))
+        pos += length
+    return bytes(out)
+
+
+def duration_bitrate_kbps(size_bytes: int, duration_s: float) -> int:
+    return math.ceil(size_bytes * 8 / max(duration_s, 1e-3) / 1000)

@@ -1,0 +1,96 @@
+"""Mastering: bring a mix to a target integrated loudness with a true-peak ceiling.
+
+Gain to the target (−14 LUFS by default), then a look-ahead peak limiter driven by the 4×
+oversampled (true-peak) envelope, so the result stays under the ceiling (−1 dBTP by default).
+Limiting lowers the loudness a little; the make-up gain is found by iterating on
+:class:`~bot.audio.loudness.LoudnessModel`, which evaluates gain curves without re-filtering.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy.ndimage import maximum_filter1d, uniform_filter1d
+
+from bot.audio.loudness import SILENCE_LUFS, LoudnessModel, true_peak_envelope
+
+__all__ = ["MasterResult", "master"]
+
+AudioArray = npt.NDArray[np.float32]
+
+_ATTACK_S = 0.004  # gain ramps this long, and start this early (look-ahead)
+_HOLD_S = 0.030  # reduction held this long around a peak before releasing
+_MARGIN_DB = 0.3  # limit a little below the ceiling: the gain curve itself adds a tiny overshoot
+
+
+@dataclass(frozen=True, slots=True)
+class MasterResult:
+    audio: AudioArray
+    loudness_lufs: float  # as predicted by the loudness model (the tests check pyloudnorm)
+    true_peak_dbtp: float
+    gain_db: float  # static gain applied
+    max_reduction_db: float  # deepest limiter gain reduction
+
+
+def _db(x: float) -> float:
+    return 20.0 * math.log10(x) if x > 0 else float("-inf")
+
+
+def _reduction_curve(env: npt.NDArray[np.float32], ceiling: float, sample_rate: int) -> AudioArray:
+    """Per-frame gain (≤ 1) such that ``gain × env ≤ ceiling`` everywhere, smoothed.
+
+    A max filter of width hold+attack followed by a moving average of width attack guarantees the
+    smoothed reduction at any peak is at least the reduction that peak needs.
+    """
+    need = np.maximum(env / ceiling, 1.0)
+    reduction = 1.0 - 1.0 / need  # 0 where no limiting is needed
+    if not reduction.any():
+        return np.ones_like(env)
+    attack = max(3, int(_ATTACK_S * sample_rate))
+    hold = max(attack, int(_HOLD_S * sample_rate))
+    held = maximum_filter1d(reduction, size=hold + attack, mode="nearest")
+    smooth = uniform_filter1d(held, size=attack, mode="nearest")
+    return (1.0 - np.maximum(smooth, reduction)).astype(np.float32)
+
+
+def master(
+    audio: AudioArray,
+    sample_rate: int,
+    *,
+    target_lufs: float = -14.0,
+    ceiling_dbtp: float = -1.0,
+    max_iterations: int = 4,
+    tolerance_lu: float = 0.05,
+) -> MasterResult:
+    """Master stereo ``audio`` (frames, 2) to ``target_lufs`` with true peak ≤ ``ceiling_dbtp``."""
+    x = np.asarray(audio, dtype=np.float32)
+    model = LoudnessModel(x, sample_rate)
+    loudness = model.lufs()
+    if loudness <= SILENCE_LUFS + 1.0:
+        return MasterResult(x.copy(), SILENCE_LUFS, float("-inf"), 0.0, 0.0)
+    env = true_peak_envelope(x, sample_rate)
+    ceiling = 10.0 ** ((ceiling_dbtp - _MARGIN_DB) / 20.0)
+    gain_db = target_lufs - loudness
+    curve = np.ones(x.shape[0], dtype=np.float32)
+    predicted = loudness
+    for _ in range(max_iterations):
+        gain = 10.0 ** (gain_db / 20.0)
+        curve = _reduction_curve(env * gain, ceiling, sample_rate)
+        predicted = model.lufs(curve * gain)
+        error = target_lufs - predicted
+        if abs(error) <= tolerance_lu:
+            break
+        gain_db += error
+    gain = 10.0 ** (gain_db / 20.0)
+    out = (x * (curve * gain)[:, None]).astype(np.float32)
+    peak = float((env * curve * gain).max())
+    return MasterResult(
+        audio=out,
+        loudness_lufs=predicted,
+        true_peak_dbtp=_db(peak),
+        gain_db=gain_db,
+        max_reduction_db=-_db(float(curve.min())),
+    )

@@ -1,0 +1,224 @@
+"""The ``composer`` command line.
+
+    composer compose "outro 85bpm in A minor" -o outro.ogg     one section
+    composer song "chill lofi 85bpm in A minor" -o song.ogg     a whole song
+    composer parse "a sad jazz intro in Eb" --json              what the bot understood
+    composer run                                                start the Discord bot
+    composer db upgrade                                         apply database migrations
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import shutil
+import sys
+import tempfile
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bot.errors import ComposerError, RequestError
+from bot.jobs import AudioFormat, ClipFiles, JobKind, JobProgress, OutputSpec, RenderJob
+from bot.settings import Settings
+from bot.spec import RequestKind, RequestSpec, SlashOptions
+from models.base import BackendConfig, BackendError
+from models.plan import PlanError, SongPlan
+
+__all__ = ["main"]
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    console = Console(stderr=True)
+    try:
+        settings = Settings.load(Path(args.settings) if args.settings else None)
+        result: int = args.handler(args, settings, console)
+        return result
+    except ComposerError as exc:
+        console.print(f"[red]{exc.user_message}[/red]")
+        return EXIT_USAGE if isinstance(exc, RequestError) else EXIT_ERROR
+    except (BackendError, PlanError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted[/yellow]")
+        return 130
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="composer", description="Compose music from words.")
+    parser.add_argument("--settings", help="settings TOML file (default: $COMPOSER_SETTINGS)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug output")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    for name, kind, what in (
+        ("compose", RequestKind.SECTION, "one section (intro, verse, chorus, climax, outro...)"),
+        ("song", RequestKind.SONG, "a whole song: intro → ... → outro"),
+    ):
+        p = sub.add_parser(name, help=f"compose {what}")
+        p.add_argument("words", nargs="+", help='what you want, e.g. "chill lofi outro 85bpm"')
+        p.add_argument("-o", "--output", required=True, help="audio file to write")
+        p.add_argument("--seed", type=int, help="seed (same words + seed → same audio)")
+        p.add_argument("--duration", type=float, help="length in seconds")
+        p.add_argument("--backend", help="backend (default: embedded)")
+        p.add_argument("--format", help="ogg (Vorbis), opus, mp3, flac or wav")
+        p.add_argument("--midi", help="also write the MIDI file here")
+        p.add_argument("--soundfont", help="a .sf2 General MIDI SoundFont to render with")
+        p.add_argument("--quiet", action="store_true", help="no progress bar")
+        p.set_defaults(handler=_cmd_compose, kind=kind)
+
+    p = sub.add_parser("parse", help="show how a request is understood")
+    p.add_argument("words", nargs="*", help="the request")
+    p.add_argument("--json", action="store_true", help="print the request spec as JSON")
+    p.set_defaults(handler=_cmd_parse)
+
+    p = sub.add_parser("run", help="run the Discord bot (DISCORD_TOKEN from the environment)")
+    p.set_defaults(handler=_cmd_run)
+
+    p = sub.add_parser("db", help="database maintenance")
+    p.add_argument("action", choices=["upgrade"], help="upgrade: apply migrations")
+    p.set_defaults(handler=_cmd_db)
+    return parser
+
+
+def _parse(words: str, kind: RequestKind, options: SlashOptions | None = None) -> RequestSpec:
+    from bot.parsing import parse_request
+
+    return parse_request(words, options, default_kind=kind)
+
+
+def _cmd_parse(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    spec = _parse(" ".join(args.words), RequestKind.SECTION)
+    if args.json:
+        print(json.dumps(spec.to_json_dict(), ensure_ascii=False))
+    else:
+        for key, value in spec.to_json_dict().items():
+            console.print(f"[bold]{key:>11}[/bold]  {value}")
+    return EXIT_OK
+
+
+def _output_format(path: Path, explicit: str | None) -> AudioFormat:
+    if explicit:
+        try:
+            return AudioFormat.parse(explicit)
+        except ValueError as exc:
+            raise ComposerError(str(exc)) from None
+    suffix = path.suffix.lower().lstrip(".")
+    try:
+        return AudioFormat.parse(suffix) if suffix else AudioFormat.OGG
+    except ValueError:
+        return AudioFormat.OGG
+
+
+def _cmd_compose(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from bot.planning import plan_from_spec
+    from models.factory import load_backend
+
+    kind: RequestKind = args.kind
+    options = SlashOptions(duration_s=args.duration, seed=args.seed, backend=args.backend)
+    spec = _parse(" ".join(args.words), kind, options)
+    if kind is RequestKind.SONG and spec.kind is not RequestKind.SONG:
+        spec = _with_kind(spec, RequestKind.SONG)
+    plan, indices = plan_from_spec(spec, default_style=None)
+    output = Path(args.output)
+    fmt = _output_format(output, args.format)
+    backend_name = spec.backend or settings.default_backend
+    soundfont = Path(args.soundfont) if args.soundfont else settings.soundfont
+    config = BackendConfig(sample_rate=settings.sample_rate, soundfont=soundfont)
+    backend = load_backend(backend_name, config)
+    job = RenderJob(
+        job_id=uuid.uuid4().hex,
+        clip_id=uuid.uuid4().hex[:12],
+        kind=JobKind.SONG if len(indices) > 1 else JobKind.SECTION,
+        backend=backend_name,
+        plan=plan,
+        sections=indices,
+        output=OutputSpec(format=fmt, waveform=False),
+    )
+    with tempfile.TemporaryDirectory(prefix="composer-") as tmp:
+        clip = _render_with_progress(job, backend, Path(tmp), console, quiet=args.quiet)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(clip.audio_path, output)
+        if args.midi:
+            if clip.midi_path is None:
+                console.print(f"[yellow]backend {backend_name} makes no MIDI[/yellow]")
+            else:
+                shutil.copyfile(clip.midi_path, args.midi)
+    backend.close()
+    console.print(_summary(plan, indices, clip, output))
+    for note in clip.notes:
+        console.print(f"[yellow]note:[/yellow] {note}")
+    return EXIT_OK
+
+
+def _with_kind(spec: RequestSpec, kind: RequestKind) -> RequestSpec:
+    from dataclasses import replace
+
+    return replace(spec, kind=kind)
+
+
+def _render_with_progress(
+    job: RenderJob, backend: object, clips_dir: Path, console: Console, *, quiet: bool
+) -> ClipFiles:
+    from bot.pipeline import render_job
+    from models.base import MusicBackend
+
+    assert isinstance(backend, MusicBackend)
+    if quiet or not console.is_terminal:
+        return render_job(job, backend, clips_dir)
+    columns = (
+        TextColumn("[bold blue]{task.description:<40}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("composing", total=1.0)
+
+        def on_progress(update: JobProgress) -> None:
+            bar.update(task, completed=update.fraction, description=update.message or "")
+
+        return render_job(job, backend, clips_dir, progress=on_progress)
+
+
+def _summary(plan: SongPlan, indices: tuple[int, ...], clip: ClipFiles, output: Path) -> str:
+    roles = " → ".join(plan.sections[i].role.value for i in indices)
+    return (
+        f"[green]✓[/green] wrote [bold]{output}[/bold] ({clip.duration_s:.1f} s, "
+        f"{clip.size_bytes / 1024:.0f} KiB): {plan.style}, {plan.key.name}, {plan.bpm:g} bpm, "
+        f"{plan.meter}, {roles}, seed {plan.seed}, {clip.loudness_lufs:.1f} LUFS"
+    )
+
+
+def _cmd_run(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from cogs.app import run_bot
+
+    return run_bot(settings)
+
+
+def _cmd_db(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from bot.db import upgrade
+
+    asyncio.run(upgrade(settings.resolved_database_url))
+    console.print(f"database at {settings.resolved_database_url} is up to date")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,239 @@
+"""One job, start to finish: render sections → stitch → master → encode → write the clip.
+
+This is the only generation path.  The CLI calls it in-process; workers call it for every job they
+receive.  It reports progress through a callback and checks for cancellation between steps (and
+inside a backend, through the backend's progress callback).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from bot.audio.encode import encode_to_fit
+from bot.audio.master import master
+from bot.audio.stitch import stitch
+from bot.audio.waveform import waveform_png
+from bot.errors import ComposerError, JobCancelled
+from bot.jobs import ClipFiles, JobKind, JobProgress, RenderJob, Stage, StoredSection
+from bot.store import ClipStore
+from models.base import MusicBackend, SectionAudio
+from models.midi import join_midi
+
+__all__ = ["Timings", "load_stored", "render_job"]
+
+log = logging.getLogger(__name__)
+
+ProgressSink = Callable[[JobProgress], None]
+
+#: Share of a job's progress bar taken by rendering sections (the rest: master, encode, write).
+_RENDER_SHARE = 0.85
+_STEM_NAME = "stem.flac"
+
+
+@dataclass(slots=True)
+class Timings:
+    """Seconds spent per stage of the last job (for benchmarks and logs)."""
+
+    render_s: float = 0.0
+    stitch_s: float = 0.0
+    master_s: float = 0.0
+    encode_s: float = 0.0
+    write_s: float = 0.0
+
+    @property
+    def total_s(self) -> float:
+        return self.render_s + self.stitch_s + self.master_s + self.encode_s + self.write_s
+
+
+def render_job(
+    job: RenderJob,
+    backend: MusicBackend,
+    clips_dir: Path,
+    *,
+    progress: ProgressSink | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+    timings: Timings | None = None,
+) -> ClipFiles:
+    """Make the clip ``job`` describes and write it atomically under ``clips_dir/<clip_id>/``."""
+    t = timings if timings is not None else Timings()
+    plan = job.plan
+
+    def report(stage: Stage, fraction: float, section: int = 0, message: str = "") -> None:
+        if should_cancel is not None and should_cancel():
+            raise JobCancelled()
+        if progress is not None:
+            progress(
+                JobProgress(job.job_id, stage, min(1.0, fraction), section, len(indices), message)
+            )
+
+    indices = job.sections if job.kind is not JobKind.STITCH else tuple(range(len(job.stitch)))
+    start = time.perf_counter()
+    sections: list[SectionAudio] = []
+    if job.kind is JobKind.STITCH:
+        if not job.stitch:
+            raise ComposerError("There are no clips to stitch into a song yet.")
+        sections = [load_stored(s) for s in job.stitch]
+        report(Stage.STITCHING, _RENDER_SHARE, message="joining the chosen clips")
+    else:
+        if not indices:
+            raise ComposerError("Nothing to compose: the job names no sections.")
+        previous = load_stored(job.previous) if job.previous else None
+        refine = {i: load_stored(s) for i, s in zip(indices, job.refine, strict=False)}
+        n = len(indices)
+        for k, index in enumerate(indices):
+            if not 0 <= index < len(plan.sections):
+                raise ComposerError(f"This song has no section number {index + 1}.")
+            section = plan.sections[index]
+            label = f"section {k + 1} of {n}: {section.role.value}"
+            report(Stage.SECTION, _RENDER_SHARE * k / n, k + 1, label)
+
+            def sub(fraction: float, message: str, k: int = k, label: str = label) -> None:
+                done = _RENDER_SHARE * (k + max(0.0, min(1.0, fraction))) / n
+                report(Stage.SECTION, done, k + 1, f"{label} — {message}" if message else label)
+
+            audio = backend.generate(
+                plan,
+                section,
+                previous=previous,
+                refine=refine.get(index),
+                quality=job.quality.value,
+                progress=sub,
+            )
+            sections.append(audio)
+            previous = audio
+    t.render_s = time.perf_counter() - start
+
+    start = time.perf_counter()
+    stitched = stitch(sections)
+    t.stitch_s = time.perf_counter() - start
+
+    report(Stage.MASTERING, _RENDER_SHARE + 0.05, message="mastering")
+    start = time.perf_counter()
+    mastered = master(stitched.audio, stitched.sample_rate)
+    t.master_s = time.perf_counter() - start
+
+    report(Stage.ENCODING, _RENDER_SHARE + 0.10, message="encoding")
+    start = time.perf_counter()
+    encoded = encode_to_fit(
+        mastered.audio,
+        stitched.sample_rate,
+        job.output.format,
+        max_bytes=job.output.max_bytes,
+        bitrate_kbps=job.output.bitrate_kbps,
+    )
+    t.encode_s = time.perf_counter() - start
+
+    start = time.perf_counter()
+    files: dict[str, bytes] = {f"audio.{encoded.extension}": encoded.data}
+    # A STITCH job's plan lists the stitched clips as its sections, in order.
+    midi_parts = [(i, s.midi) for i, s in zip(indices, sections, strict=True) if s.midi]
+    if midi_parts and len(midi_parts) == len(sections) and len(plan.sections) >= len(sections):
+        files["clip.mid"] = join_midi(plan, midi_parts)
+    if job.output.waveform:
+        files["waveform.png"] = waveform_png(mastered.audio, seams=stitched.seams)
+    last = sections[-1]
+    stem, stem_scale = _stem_flac(last)
+    files[_STEM_NAME] = stem
+    state_names: dict[int, str] = {}
+    for index, section_audio in zip(indices, sections, strict=True):
+        if section_audio.state is not None:
+            state_names[index] = f"state-{index}.bin"
+            files[state_names[index]] = section_audio.state
+    notes = tuple(dict.fromkeys(note for s in sections for note in s.notes))
+    duration_s = mastered.audio.shape[0] / stitched.sample_rate
+    meta = {
+        "clip_id": job.clip_id,
+        "job_id": job.job_id,
+        "kind": job.kind.value,
+        "backend": job.backend,
+        "quality": job.quality.value,
+        "plan": plan.to_dict(),
+        "sections": list(indices),
+        "sample_rate": stitched.sample_rate,
+        "seams": list(stitched.seams),
+        "duration_s": duration_s,
+        "loudness_lufs": mastered.loudness_lufs,
+        "true_peak_dbtp": mastered.true_peak_dbtp,
+        "format": encoded.format.value,
+        "bitrate_kbps": encoded.bitrate_kbps,
+        "stem_scale": stem_scale,
+        "stem_body_frames": last.body_frames,
+        "states": {str(k): v for k, v in state_names.items()},
+        "notes": list(notes),
+    }
+    files["meta.json"] = json.dumps(meta, indent=1).encode()
+    directory = ClipStore(clips_dir).write(job.clip_id, files)
+    t.write_s = time.perf_counter() - start
+    report(Stage.DONE, 1.0, message="done")
+    log.info(
+        "clip %s: %.1f s audio in %.2f s (render %.2f, master %.2f, encode %.2f)",
+        job.clip_id, duration_s, t.total_s, t.render_s, t.master_s, t.encode_s,
+    )
+    last_state = state_names.get(indices[-1]) if job.kind is not JobKind.STITCH else None
+    return ClipFiles(
+        clip_id=job.clip_id,
+        directory=str(directory),
+        audio_path=str(directory / f"audio.{encoded.extension}"),
+        audio_format=encoded.format,
+        midi_path=str(directory / "clip.mid") if "clip.mid" in files else None,
+        waveform_path=str(directory / "waveform.png") if "waveform.png" in files else None,
+        stem_path=str(directory / _STEM_NAME),
+        state_path=str(directory / last_state) if last_state else None,
+        body_frames=last.body_frames,
+        sample_rate=last.sample_rate,
+        duration_s=duration_s,
+        loudness_lufs=mastered.loudness_lufs,
+        true_peak_dbtp=mastered.true_peak_dbtp,
+        size_bytes=len(encoded.data),
+        bitrate_kbps=encoded.bitrate_kbps,
+        notes=notes,
+    )
+
+
+def _stem_flac(section: SectionAudio) -> tuple[bytes, float]:
+    """A lossless copy of the unmastered section; scaled down (and the scale recorded) if it
+    peaks above full scale, which 24-bit FLAC cannot hold."""
+    peak = float(np.abs(section.audio).max()) if section.audio.size else 0.0
+    scale = 1.0 if peak <= 0.999 else 0.999 / peak
+    buf = io.BytesIO()
+    with sf.SoundFile(buf, "w", section.sample_rate, 2, format="FLAC", subtype="PCM_24") as f:
+        audio = section.audio * scale if scale != 1.0 else section.audio
+        for i in range(0, audio.shape[0], 1 << 16):
+            f.write(audio[i : i + (1 << 16)])
+    return buf.getvalue(), scale
+
+
+def load_stored(stored: StoredSection) -> SectionAudio:
+    """Read a stored section (its stem, state and MIDI) back as :class:`SectionAudio`."""
+    stem = Path(stored.stem_path)
+    try:
+        audio, rate = sf.read(stem, dtype="float32", always_2d=True)
+    except (OSError, RuntimeError) as exc:
+        raise ComposerError(
+            "A clip this job builds on is missing from the clip store; it may have been deleted."
+        ) from exc
+    meta_path = stem.parent / "meta.json"
+    scale = 1.0
+    if meta_path.exists():
+        scale = float(json.loads(meta_path.read_text()).get("stem_scale", 1.0)) or 1.0
+    if audio.shape[1] == 1:
+        audio = np.repeat(audio, 2, axis=1)
+    state = Path(stored.state_path).read_bytes() if stored.state_path else None
+    midi_path = stem.parent / "clip.mid"
+    midi = midi_path.read_bytes() if midi_path.exists() else None
+    return SectionAudio(
+        audio=(audio / scale).astype(np.float32),
+        sample_rate=int(rate),
+        body_frames=min(stored.body_frames, audio.shape[0]),
+        midi=midi,
+        state=state,
+    )
