@@ -23,7 +23,7 @@ AudioArray = npt.NDArray[np.float32]
 
 _ATTACK_S = 0.004  # gain ramps this long, and start this early (look-ahead)
 _HOLD_S = 0.030  # reduction held this long around a peak before releasing
-_MARGIN_DB = 0.3  # limit a little below the ceiling: the gain curve itself adds a tiny overshoot
+_MARGIN_DB = 0.25  # limit a little below the ceiling: the gain curve itself adds a tiny overshoot
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +71,11 @@ def master(
     loudness = model.lufs()
     if loudness <= SILENCE_LUFS + 1.0:
         return MasterResult(x.copy(), SILENCE_LUFS, float("-inf"), 0.0, 0.0)
-    env = true_peak_envelope(x, sample_rate)
     ceiling = 10.0 ** ((ceiling_dbtp - _MARGIN_DB) / 20.0)
     gain_db = target_lufs - loudness
+    # Oversample every frame that could come near the ceiling, even after +6 dB of make-up gain.
+    threshold = 0.25 * ceiling / 10.0 ** (gain_db / 20.0)
+    env = true_peak_envelope(x, sample_rate, threshold=threshold)
     curve = np.ones(x.shape[0], dtype=np.float32)
     predicted = loudness
     for _ in range(max_iterations):
@@ -86,7 +88,12 @@ def master(
         gain_db += error
     gain = 10.0 ** (gain_db / 20.0)
     out = (x * (curve * gain)[:, None]).astype(np.float32)
-    peak = float((env * curve * gain).max())
+    # Verify on the result itself; the gain curve's own modulation can add a hundredth of a dB.
+    limit = 10.0 ** (ceiling_dbtp / 20.0)
+    peak = float(true_peak_envelope(out, sample_rate, threshold=0.5 * limit).max())
+    if peak > limit * 0.999:
+        out *= np.float32(limit * 0.999 / peak)
+        peak = limit * 0.999
     return MasterResult(
         audio=out,
         loudness_lufs=predicted,

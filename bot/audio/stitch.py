@@ -2,9 +2,9 @@
 
 Each :class:`~models.base.SectionAudio` starts on its first downbeat and has its last bar line at
 ``body_frames``; what follows is its tail (releases, reverb).  The next section is placed exactly on
-that bar line and the two are joined with a short equal-power crossfade centred on the seam: the
-previous section (body end, then its tail) fades out with a cosine, the next fades in with a sine,
-so the summed power stays constant and no click appears at a seam.
+that bar line and the two are joined with a short equal-power crossfade that starts on the bar line: the previous
+section's tail fades out with a cosine while the next section fades in with a sine, so the summed
+power stays constant and no click appears at a seam.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ __all__ = ["StitchResult", "fade_out", "resample", "stitch"]
 AudioArray = npt.NDArray[np.float32]
 
 DEFAULT_CROSSFADE_S = 0.030
+_MICRO_FADE_S = 0.003
 END_FADE_S = 0.060
 
 
@@ -69,7 +70,8 @@ def stitch(
         (resample(s.audio, s.sample_rate, rate), round(s.body_frames * rate / s.sample_rate))
         for s in sections
     ]
-    half = max(1, round(crossfade_s * rate / 2))
+    fade = max(2, round(crossfade_s * rate))
+    micro = max(2, round(_MICRO_FADE_S * rate))
     starts: list[int] = []
     position = 0
     for _, body in parts:
@@ -77,23 +79,27 @@ def stitch(
         position += body
     total = max(start + audio.shape[0] for start, (audio, _) in zip(starts, parts, strict=True))
     out = np.zeros((total, 2), dtype=np.float32)
-    # Crossfade gains over the window [seam - half, seam + half).
-    theta = np.linspace(0.0, math.pi / 2, 2 * half, dtype=np.float32)
-    fade_in, fade_outg = np.sin(theta), np.cos(theta)
     seams = tuple(starts[1:])
-    for k, (start, (audio, _)) in enumerate(zip(starts, parts, strict=True)):
+    # Crossfade length at each seam: the previous section's tail, up to `fade`.  Without a tail
+    # there is nothing to overlap; both sides then get a micro-fade so the splice cannot click.
+    overlaps = [min(fade, parts[k][0].shape[0] - parts[k][1]) for k in range(len(parts) - 1)]
+    for k, (start, (audio, body)) in enumerate(zip(starts, parts, strict=True)):
         gain = np.ones(audio.shape[0], dtype=np.float32)
-        if k > 0:  # fade in: the window's first half lies before this section starts (silence)
-            n = min(half, audio.shape[0])
-            gain[:n] *= fade_in[half : half + n]
-        if k < len(parts) - 1:  # fade out around the next seam, then stop
-            seam = seams[k] - start
-            lo = max(0, seam - half)
-            hi = min(audio.shape[0], seam + half)
-            gain[lo:hi] *= fade_outg[lo - (seam - half) : hi - (seam - half)]
-            gain[hi:] = 0.0
-        segment = audio * gain[:, None]
-        out[start : start + audio.shape[0]] += segment
+        if k > 0:
+            n = overlaps[k - 1] if overlaps[k - 1] >= micro else micro
+            n = min(n, audio.shape[0])
+            gain[:n] = np.sin(np.linspace(0.0, math.pi / 2, n, dtype=np.float32))
+        if k < len(parts) - 1:
+            n = overlaps[k]
+            if n >= micro:  # fade the tail out over the overlap, starting on the bar line
+                gain[body : body + n] *= np.cos(np.linspace(0.0, math.pi / 2, n, dtype=np.float32))
+                gain[body + n :] = 0.0
+            else:  # no tail: fade the last moments of the body itself
+                gain[body - micro : body] *= np.cos(
+                    np.linspace(0.0, math.pi / 2, micro, dtype=np.float32)
+                )
+                gain[body:] = 0.0
+        out[start : start + audio.shape[0]] += audio * gain[:, None]
     # Trim to where sound remains (the last section's tail) and fade the very end.
     end = starts[-1] + parts[-1][0].shape[0]
     out = fade_out(out[:end], round(end_fade_s * rate))
