@@ -209,7 +209,8 @@ def _summary(plan: SongPlan, indices: tuple[int, ...], clip: ClipFiles, output: 
 def _cmd_run(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     from cogs.app import run_bot
 
-    return run_bot(settings)
+    code: int = run_bot(settings)
+    return code
 
 
 def _cmd_db(args: argparse.Namespace, settings: Settings, console: Console) -> int:

@@ -52,6 +52,7 @@ class Settings:
     max_duration_s: float = 300.0
     # Workers and queue
     workers: tuple[WorkerSpec, ...] = field(default_factory=tuple)
+    cpu_workers: int | None = None  # embedded CPU workers if `workers` is empty (None: per core)
     job_timeout_s: float = 300.0
     job_retries: int = 2
     worker_ready_timeout_s: float = 120.0
@@ -119,6 +120,7 @@ def _coerce(name: str, raw: Any) -> Any:
         "sample_rate": int,
         "max_duration_s": float,
         "job_timeout_s": float,
+        "cpu_workers": int,
         "job_retries": int,
         "worker_ready_timeout_s": float,
         "heartbeat_interval_s": float,

@@ -69,7 +69,7 @@ class LoudnessModel:
     def lufs(self, gain: FloatArray | float = 1.0) -> float:
         """Loudness of ``gain × audio`` (``gain`` a scalar or a per-frame curve)."""
         if np.ndim(gain) == 0:
-            energy = self._energy * float(gain) ** 2  # type: ignore[arg-type]
+            energy = self._energy * float(np.asarray(gain)) ** 2
         else:
             energy = self._energy * np.square(np.asarray(gain, dtype=np.float64))
         csum = np.concatenate(([0.0], np.cumsum(energy)))
@@ -105,7 +105,7 @@ def _fractional_delays(factor: int) -> FloatArray:
 
 def true_peak_envelope(
     audio: FloatArray, sample_rate: int, *, threshold: float | None = None
-) -> FloatArray:
+) -> npt.NDArray[np.float32]:
     """Per-frame true peak: the largest |x| at the frame and at the 4× oversampled points between it
     and the next frame, over all channels.
 
@@ -115,8 +115,8 @@ def true_peak_envelope(
     """
     x = _as_2d(np.asarray(audio, dtype=np.float32))
     frames = x.shape[0]
-    sample_peak = np.abs(x).max(axis=1)
-    env = sample_peak.copy()
+    sample_peak: npt.NDArray[np.float32] = np.abs(x).max(axis=1)
+    env: npt.NDArray[np.float32] = sample_peak.copy()
     if frames == 0:
         return env
     limit = float(sample_peak.max()) * _TP_HEADROOM if threshold is None else threshold

@@ -53,7 +53,8 @@ def _reduction_curve(env: npt.NDArray[np.float32], ceiling: float, sample_rate: 
     hold = max(attack, int(_HOLD_S * sample_rate))
     held = maximum_filter1d(reduction, size=hold + attack, mode="nearest")
     smooth = uniform_filter1d(held, size=attack, mode="nearest")
-    return (1.0 - np.maximum(smooth, reduction)).astype(np.float32)
+    curve: AudioArray = (1.0 - np.maximum(smooth, reduction)).astype(np.float32)
+    return curve
 
 
 def master(

@@ -40,7 +40,8 @@ def resample(audio: AudioArray, from_rate: int, to_rate: int) -> AudioArray:
     if from_rate == to_rate:
         return audio
     g = math.gcd(from_rate, to_rate)
-    return resample_poly(audio, to_rate // g, from_rate // g, axis=0).astype(np.float32)
+    out: AudioArray = resample_poly(audio, to_rate // g, from_rate // g, axis=0).astype(np.float32)
+    return out
 
 
 def fade_out(audio: AudioArray, frames: int) -> AudioArray:
