@@ -6,6 +6,7 @@ The parser (:mod:`bot.parsing`) turns free text plus optional slash options into
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -72,4 +73,24 @@ class RequestSpec:
             "seed": self.seed,
             "prompt": self.prompt or None,
             "backend": self.backend,
+            "tempo_hint": self.tempo_hint,
         }
+
+    @classmethod
+    def from_json_dict(cls, data: Mapping[str, Any]) -> RequestSpec:
+        """Inverse of :meth:`to_json_dict` (a stored request, e.g. for a reroll)."""
+        return cls(
+            kind=RequestKind(data.get("kind") or "section"),
+            section=SectionRole(data["section"]) if data.get("section") else None,
+            bpm=float(data["bpm"]) if data.get("bpm") is not None else None,
+            key=Key.parse(data["key"]) if data.get("key") else None,
+            meter=Meter.parse(data["meter"]) if data.get("meter") else None,
+            duration_s=float(data["duration"]) if data.get("duration") is not None else None,
+            style=data.get("style"),
+            mood=data.get("mood"),
+            instruments=tuple(data.get("instruments") or ()),
+            seed=int(data["seed"]) if data.get("seed") is not None else None,
+            backend=data.get("backend"),
+            prompt=data.get("prompt") or "",
+            tempo_hint=data.get("tempo_hint"),
+        )

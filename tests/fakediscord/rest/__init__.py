@@ -1,0 +1,1 @@
+"""The fake's REST API (aiohttp routes under ``/api/v10``)."""
