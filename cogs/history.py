@@ -1,0 +1,91 @@
+"""/history, /show, /top and /forget-me."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.db import Period
+from cogs.buttons import history_page
+from cogs.flow import send_error
+from cogs.ui import clip_embed, clip_files, clip_view, top_embed
+
+if TYPE_CHECKING:
+    from cogs.app import ComposerBot
+
+PERIODS = [
+    app_commands.Choice(name="this week", value="week"),
+    app_commands.Choice(name="this month", value="month"),
+    app_commands.Choice(name="all time", value="all"),
+]
+
+
+class History(commands.Cog):
+    def __init__(self, bot: ComposerBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="history", description="Clips made by you (or someone else)")
+    @app_commands.describe(user="whose clips (default: yours)")
+    async def history(
+        self, interaction: discord.Interaction[Any], user: discord.User | None = None
+    ) -> None:
+        target = user or interaction.user
+        try:
+            embed, view = await history_page(self.bot, "u", target.id, 0)
+        except Exception as exc:
+            await send_error(interaction, exc)
+            return
+        embed.title = f"🗂️ Clips by {target.display_name}"
+        await interaction.response.send_message(embed=embed, view=view)
+
+    @app_commands.command(name="show", description="Post a clip again, with its buttons")
+    @app_commands.describe(id="the clip id, e.g. k3v9q2mx")
+    async def show(self, interaction: discord.Interaction[Any], id: str) -> None:
+        try:
+            clip = await self.bot.service.clip(id)
+            tally = await self.bot.service.tally(clip.id)
+        except Exception as exc:
+            await send_error(interaction, exc)
+            return
+        await interaction.response.defer(thinking=True)
+        await interaction.followup.send(
+            embed=clip_embed(clip, tally, requester_id=clip.user_id),
+            files=clip_files(clip),
+            view=clip_view(clip, tally),
+        )
+
+    @app_commands.command(name="top", description="This server's most voted clips")
+    @app_commands.choices(period=PERIODS)
+    @app_commands.guild_only()
+    async def top(
+        self, interaction: discord.Interaction[Any], period: app_commands.Choice[str] | None = None
+    ) -> None:
+        chosen = Period(period.value) if period else Period.WEEK
+        assert interaction.guild_id is not None
+        try:
+            top = await self.bot.service.top(interaction.guild_id, chosen)
+        except Exception as exc:
+            await send_error(interaction, exc)
+            return
+        label = {"week": "this week", "month": "this month", "all": "of all time"}[chosen.value]
+        await interaction.response.send_message(embed=top_embed(f"🏆 Top clips {label}", top))
+
+    @app_commands.command(name="forget-me", description="Delete all your requests, clips and votes")
+    async def forget_me(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            result = await self.bot.service.forget(interaction.user.id)
+        except Exception as exc:
+            await send_error(interaction, exc)
+            return
+        await interaction.response.send_message(
+            f"🧹 Done: deleted {result.clips} clips, {result.jobs} requests and "
+            f"{result.votes} votes of yours.",
+            ephemeral=True,
+        )
+
+
+async def setup(bot: ComposerBot) -> None:
+    await bot.add_cog(History(bot))
