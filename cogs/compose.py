@@ -170,6 +170,8 @@ class Compose(commands.Cog):
         except Exception as exc:
             await send_error(interaction, exc)
             return
+        if outcome is CancelOutcome.CANCELLED:  # it never ran: update its message here
+            await self.bot.deliverer.failed(record, "cancelled")
         text = {
             CancelOutcome.CANCELLED: f"🛑 Cancelled `{record.id}`.",
             CancelOutcome.REQUESTED: f"🛑 Stopping `{record.id}`…",
