@@ -4,6 +4,7 @@ share key and tempo, as measured) and closes the session with a podium."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -96,7 +97,7 @@ async def test_jam_session_start_compose_vote_stitch_close(
     audio, rate = decode_audio(attachment(stitched, ".ogg").data)
     assert len(bodies_s) == 3  # intro, climax, outro (verse/chorus/bridge had no takes)
     edges = np.cumsum([0.0, *bodies_s])
-    for start_s, end_s in zip(edges[:-1], edges[1:], strict=True):
+    for start_s, end_s in itertools.pairwise(edges):
         part = audio[int(start_s * rate) : int(end_s * rate)]
         assert estimate_key(part, rate) == Key.parse("A minor")
         assert tempo_matches(estimate_tempo(part, rate), 84.0)
