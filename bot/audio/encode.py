@@ -105,7 +105,10 @@ def encode_to_fit(
     fit_kbps = int(max_bytes * 8 * 0.92 / duration_s / 1000)
     log.info(
         "%s of %d bytes exceeds the %d byte limit; falling back to ~%d kb/s",
-        fmt.value, len(first.data), max_bytes, fit_kbps,
+        fmt.value,
+        len(first.data),
+        max_bytes,
+        fit_kbps,
     )
     candidates: list[tuple[AudioFormat, int]] = []
     if fmt in (AudioFormat.MP3, AudioFormat.OPUS) and fit_kbps >= 64:

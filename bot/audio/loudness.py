@@ -15,9 +15,15 @@ import math
 import numpy as np
 import numpy.typing as npt
 import pyloudnorm
-from scipy.signal import lfilter
+from scipy.signal import sosfilt
 
-__all__ = ["SILENCE_LUFS", "LoudnessModel", "integrated_lufs", "true_peak_dbtp", "true_peak_envelope"]
+__all__ = [
+    "SILENCE_LUFS",
+    "LoudnessModel",
+    "integrated_lufs",
+    "true_peak_dbtp",
+    "true_peak_envelope",
+]
 
 FloatArray = npt.NDArray[np.floating]
 
@@ -42,22 +48,22 @@ def integrated_lufs(audio: FloatArray, sample_rate: int) -> float:
 
 
 @functools.lru_cache(maxsize=8)
-def _k_weighting(rate: int) -> tuple[tuple[FloatArray, FloatArray], ...]:
+def _k_weighting_sos(rate: int) -> FloatArray:
+    """pyloudnorm's two K-weighting biquads as second-order sections."""
     meter = pyloudnorm.Meter(rate)
-    return tuple((np.asarray(f.b), np.asarray(f.a)) for f in meter._filters.values())
+    return np.array([np.concatenate([f.b, f.a]) for f in meter._filters.values()])
 
 
 class LoudnessModel:
     """The K-weighted energy of one signal, to evaluate the loudness of gain-shaped versions."""
 
     def __init__(self, audio: FloatArray, sample_rate: int) -> None:
-        x = _as_2d(np.asarray(audio, dtype=np.float64))
-        n = x.shape[0]
+        x = np.ascontiguousarray(_as_2d(np.asarray(audio, dtype=np.float64)).T)
+        n = x.shape[1]
         if n < int(_BLOCK_S * sample_rate):
             raise ValueError("audio is shorter than one 400 ms gating block")
-        for b, a in _k_weighting(sample_rate):
-            x = lfilter(b, a, x, axis=0)
-        self._energy = np.square(x).sum(axis=1)  # L and R channel weights are 1.0
+        weighted = sosfilt(_k_weighting_sos(sample_rate), x, axis=1)
+        self._energy = np.square(weighted).sum(axis=0)  # L and R channel weights are 1.0
         duration_s = n / sample_rate
         blocks = int(np.round((duration_s - _BLOCK_S) / (_BLOCK_S * _STEP))) + 1
         j = np.arange(blocks)
@@ -88,6 +94,7 @@ class LoudnessModel:
 
 _TP_HALF_TAPS = 24  # fractional-delay filters of 49 taps: flat (±0.01 dB) up to 0.9 × Nyquist
 _TP_HEADROOM = 0.5  # inter-sample peaks are assumed < 6 dB above the neighbouring samples
+_TP_CHUNK = 1 << 16
 
 
 @functools.lru_cache(maxsize=2)
@@ -115,26 +122,32 @@ def true_peak_envelope(
     """
     x = _as_2d(np.asarray(audio, dtype=np.float32))
     frames = x.shape[0]
-    sample_peak: npt.NDArray[np.float32] = np.abs(x).max(axis=1)
-    env: npt.NDArray[np.float32] = sample_peak.copy()
+    env: npt.NDArray[np.float32] = np.abs(x[:, 0])
+    for channel in range(1, x.shape[1]):  # (frames, 2).max(axis=1) is slow in numpy
+        np.maximum(env, np.abs(x[:, channel]), out=env)
     if frames == 0:
         return env
-    limit = float(sample_peak.max()) * _TP_HEADROOM if threshold is None else threshold
-    hot = sample_peak >= limit
+    limit = float(env.max()) * _TP_HEADROOM if threshold is None else threshold
+    hot = env >= limit
     hot[:-1] |= hot[1:]  # a peak between n and n+1 belongs to n: look at both neighbours
     hot[1:] |= hot[:-1]
     candidates = np.flatnonzero(hot)
     if candidates.size == 0:
         return env
     factor = _OVERSAMPLE if sample_rate < 96_000 else 2
-    filters = _fractional_delays(factor)
+    filters = _fractional_delays(factor).T  # (taps, factor - 1)
     half = _TP_HALF_TAPS
     for channel in range(x.shape[1]):
         padded = np.pad(x[:, channel], (half, half))
-        # windows[i] covers frames candidates[i] - half .. candidates[i] + half
-        windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)[candidates]
-        between = np.abs(windows @ filters.T).max(axis=1)
-        env[candidates] = np.maximum(env[candidates], between)
+        view = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
+        for lo in range(0, candidates.size, _TP_CHUNK):  # bounded memory
+            chunk = candidates[lo : lo + _TP_CHUNK]
+            # windows[i] covers frames chunk[i] - half .. chunk[i] + half
+            between = np.abs(view[chunk] @ filters)
+            peak = between[:, 0]
+            for k in range(1, between.shape[1]):
+                np.maximum(peak, between[:, k], out=peak)
+            env[chunk] = np.maximum(env[chunk], peak)
     return env
 
 

@@ -74,8 +74,9 @@ def master(
         return MasterResult(x.copy(), SILENCE_LUFS, float("-inf"), 0.0, 0.0)
     ceiling = 10.0 ** ((ceiling_dbtp - _MARGIN_DB) / 20.0)
     gain_db = target_lufs - loudness
-    # Oversample every frame that could come near the ceiling, even after +6 dB of make-up gain.
-    threshold = 0.25 * ceiling / 10.0 ** (gain_db / 20.0)
+    # Oversample every frame that could come near the ceiling: within 6 dB of it after the
+    # static gain (room for a few dB of make-up gain and of inter-sample overshoot).
+    threshold = 0.5 * ceiling / 10.0 ** (gain_db / 20.0)
     env = true_peak_envelope(x, sample_rate, threshold=threshold)
     curve = np.ones(x.shape[0], dtype=np.float32)
     predicted = loudness
