@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.jobs import JobStatus  # noqa: E402
-from tests.e2e_support import bot_settings, running_bot  # noqa: E402
-from tests.fakediscord.client import pointed_at  # noqa: E402
-from tests.fakediscord.server import FakeDiscord  # noqa: E402
+from bot.jobs import JobStatus
+from tests.e2e_support import bot_settings, running_bot
+from tests.fakediscord.client import pointed_at
+from tests.fakediscord.server import FakeDiscord
 
 
 def rss_mib(pid: int) -> float:
@@ -59,7 +59,7 @@ async def subprocess_rss(fake: FakeDiscord) -> tuple[float, float]:
         try:
             await fake.wait_until_connected(timeout_s=60, identifies=before + 1)
             await asyncio.sleep(2.0)
-            children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+            children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()  # noqa: ASYNC240
             return rss_mib(proc.pid), sum(rss_mib(int(c)) for c in children)
         finally:
             proc.terminate()

@@ -21,12 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.jobs import AudioFormat, JobKind, OutputSpec, RenderJob  # noqa: E402
-from bot.pipeline import Timings, render_job  # noqa: E402
-from models.base import BackendConfig  # noqa: E402
-from models.factory import load_backend  # noqa: E402
-from models.planning import PlanRequest, plan_request  # noqa: E402
-from models.plan import Key, Mode  # noqa: E402
+from bot.jobs import AudioFormat, JobKind, OutputSpec, RenderJob
+from bot.pipeline import Timings, render_job
+from models.base import BackendConfig
+from models.factory import load_backend
+from models.plan import Key, Mode
+from models.planning import PlanRequest, plan_request
 
 
 def main() -> None:

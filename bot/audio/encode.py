@@ -78,7 +78,7 @@ def encode(
     if fmt is AudioFormat.MP3:
         kbps = bitrate_kbps or _MP3_DEFAULT_KBPS
         level = min(1.0, max(0.0, (320 - kbps) / (320 - 32)))
-        data = _sndfile(x, sample_rate, "MP3", "MPEG_LAYER_III", level, "CONSTANT")
+        data = _sndfile(x, sample_rate, "MP3", "MPEG_LAYER_III", level, bitrate_mode="CONSTANT")
         return Encoded(data, fmt, kbps)
     if fmt is AudioFormat.FLAC:
         return Encoded(_sndfile(x, sample_rate, "FLAC", "PCM_16", None), fmt, None)
@@ -138,6 +138,7 @@ def _sndfile(
     fmt: str,
     subtype: str,
     level: float | None,
+    *,
     bitrate_mode: str | None = None,
 ) -> bytes:
     buf = io.BytesIO()

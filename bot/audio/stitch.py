@@ -2,9 +2,9 @@
 
 Each :class:`~models.base.SectionAudio` starts on its first downbeat and has its last bar line at
 ``body_frames``; what follows is its tail (releases, reverb).  The next section is placed exactly on
-that bar line and the two are joined with a short equal-power crossfade that starts on the bar line: the previous
-section's tail fades out with a cosine while the next section fades in with a sine, so the summed
-power stays constant and no click appears at a seam.
+that bar line and the two are joined with a short equal-power crossfade starting on the bar line:
+the previous section's tail fades out with a cosine while the next section fades in with a sine,
+so the summed power stays constant and no click appears at a seam.
 """
 
 from __future__ import annotations
