@@ -1,8 +1,8 @@
 """The one interface every music backend implements.
 
 Backends take already-built parts (a loaded SoundFont, a loaded checkpoint); loading lives in
-:mod:`models.factory`.  There is one generation path, :meth:`MusicBackend.generate`, which renders one
-section of a :class:`~models.plan.SongPlan` and reports progress through a callback.
+:mod:`models.factory`.  There is one generation path, :meth:`MusicBackend.generate`, which renders
+one section of a :class:`~models.plan.SongPlan` and reports progress through a callback.
 
 This package never imports ``discord``, ``bot`` or ``cogs``.
 """

@@ -39,7 +39,9 @@ def load_backend(name: str, config: BackendConfig | None = None) -> MusicBackend
     except ModuleNotFoundError as exc:
         extra = name if name != "embedded" else ""
         hint = f" (install it with: pip install 'composer-bot[{extra}]')" if extra else ""
-        raise BackendError(f"backend {name!r} is not installed: {exc.name} is missing{hint}") from exc
+        raise BackendError(
+            f"backend {name!r} is not installed: {exc.name} is missing{hint}"
+        ) from exc
     loader: Callable[[BackendConfig], MusicBackend] = getattr(module, func_name)
     backend = loader(config or BackendConfig())
     log.info("loaded backend %s (%s)", name, type(backend).__name__)

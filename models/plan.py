@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "SONG_ORDER",
     "Chord",
     "InstrumentPart",
     "Key",
@@ -28,7 +29,6 @@ __all__ = [
     "SectionPlan",
     "SectionRole",
     "SongPlan",
-    "SONG_ORDER",
 ]
 
 
@@ -332,7 +332,7 @@ class SongPlan:
 
     @property
     def duration_s(self) -> float:
-        """Nominal length: bars × bar length (an outro's ritardando makes the audio a bit longer)."""
+        """Nominal length: bars × bar length (an outro's ritardando makes it a little longer)."""
         return self.total_bars * self.bar_s
 
     def section(self, role: SectionRole) -> SectionPlan:
@@ -359,7 +359,8 @@ class SongPlan:
             "meter": str(self.meter),
             "style": self.style,
             "instruments": [
-                {"role": p.role.value, "program": p.program, "name": p.name} for p in self.instruments
+                {"role": p.role.value, "program": p.program, "name": p.name}
+                for p in self.instruments
             ],
             "motif": [[n.degree, n.start, n.length, n.accent] for n in self.motif],
             "sections": [
