@@ -1,10 +1,10 @@
 """The ``composer`` command line.
 
-    composer compose "outro 85bpm in A minor" -o outro.ogg     one section
-    composer song "chill lofi 85bpm in A minor" -o song.ogg     a whole song
-    composer parse "a sad jazz intro in Eb" --json              what the bot understood
-    composer run                                                start the Discord bot
-    composer db upgrade                                         apply database migrations
+composer compose "outro 85bpm in A minor" -o outro.ogg     one section
+composer song "chill lofi 85bpm in A minor" -o song.ogg     a whole song
+composer parse "a sad jazz intro in Eb" --json              what the bot understood
+composer run                                                start the Discord bot
+composer db upgrade                                         apply database migrations
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ class PoolError(ComposerError):
         self.retryable = retryable
 
 
-class WorkerCrashed(PoolError):  # noqa: N818 - the name the scheduler imports
+class WorkerCrashed(PoolError):
     """The worker running the job died, stopped answering, or was stopped by a shutdown."""
 
     def __init__(
@@ -34,7 +34,7 @@ class WorkerCrashed(PoolError):  # noqa: N818 - the name the scheduler imports
         super().__init__(user_message, retryable=True, detail=detail)
 
 
-class JobTimedOut(PoolError):  # noqa: N818 - the name the scheduler imports
+class JobTimedOut(PoolError):
     """The job ran past its time limit; its worker was killed and restarted."""
 
     def __init__(self, timeout_s: float, *, detail: str | None = None) -> None:

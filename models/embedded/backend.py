@@ -1,0 +1,150 @@
+"""The embedded composer as a :class:`~models.base.MusicBackend` (the default backend).
+
+No weights and no GPU: a symbolic composer writes every section from the song plan and a General
+MIDI SoundFont renders it on the CPU.  The SoundFont is loaded once per backend instance.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import logging
+from pathlib import Path
+from typing import ClassVar
+
+from models.base import (
+    BackendConfig,
+    BackendError,
+    MusicBackend,
+    ProgressCallback,
+    SectionAudio,
+)
+from models.embedded.arrangements import arrangement_for
+from models.embedded.composer import compose_section
+from models.embedded.render import Renderer, RenderSettings
+from models.embedded.score import Score
+from models.midi import section_midi
+from models.plan import SectionPlan, SectionRole, SongPlan
+from models.styles import STYLE_IDS
+
+__all__ = ["EmbeddedBackend", "default_soundfont", "load"]
+
+log = logging.getLogger(__name__)
+
+#: Seconds of audio kept after the final bar line (note releases and the room).
+TAIL_S = 1.5
+ENDING_TAIL_S = 2.0
+
+
+def default_soundfont() -> Path:
+    """``TimGM6mb.sf2`` as shipped inside the installed ``pretty_midi`` package."""
+    try:
+        root = importlib.resources.files("pretty_midi")
+    except ModuleNotFoundError as exc:
+        raise BackendError(
+            "no SoundFont configured and pretty_midi (which ships TimGM6mb.sf2) is not installed"
+        ) from exc
+    return Path(str(root / "TimGM6mb.sf2"))
+
+
+class EmbeddedBackend(MusicBackend):
+    name: ClassVar[str] = "embedded"
+    needs_previous: ClassVar[bool] = False
+
+    def __init__(self, renderer: Renderer) -> None:
+        self._renderer: Renderer | None = renderer
+
+    @property
+    def renderer(self) -> Renderer:
+        """The synthesiser (SoundFont loaded), e.g. for stems or benchmarks."""
+        if self._renderer is None:
+            raise BackendError("the embedded backend was closed")
+        return self._renderer
+
+    @property
+    def sample_rate(self) -> int:
+        return self.renderer.sample_rate
+
+    @property
+    def soundfont(self) -> Path:
+        return self.renderer.soundfont
+
+    def close(self) -> None:
+        """Drop the synthesiser and its SoundFont; later calls raise :class:`BackendError`."""
+        self._renderer = None
+
+    def compose(self, plan: SongPlan, section: SectionPlan) -> Score:
+        """The score of one section (what :meth:`generate` renders), for tests and tools."""
+        _check(plan, section)
+        return compose_section(plan, section)
+
+    def generate(
+        self,
+        plan: SongPlan,
+        section: SectionPlan,
+        *,
+        previous: SectionAudio | None = None,
+        refine: SectionAudio | None = None,
+        quality: str = "preview",
+        progress: ProgressCallback | None = None,
+    ) -> SectionAudio:
+        del previous, refine, quality  # sections are independent; one quality
+        if progress is not None:
+            progress(0.0, "composing")
+        score = self.compose(plan, section)
+        self.renderer.calibrate(score)
+        if progress is not None:
+            progress(0.2, "rendering")
+        arrangement = arrangement_for(plan.style)
+        ending = section.role is SectionRole.OUTRO
+        settings = RenderSettings(
+            reverb_wet=arrangement.reverb_wet,
+            reverb_decay_s=arrangement.reverb_decay_s,
+            gain_db=arrangement.gain_db,
+            tape=arrangement.tape,
+            tail_s=ENDING_TAIL_S if ending else TAIL_S,
+            fade_out_s=0.6 if ending else 0.25,
+            seed=plan.seed * 131 + section.index,
+        )
+        audio, body_frames = self.renderer.render(score, settings)
+        midi = section_midi(score)
+        if progress is not None:
+            progress(1.0, "rendered")
+        log.debug(
+            "embedded %s %s: %d notes, %.1f s",
+            plan.style,
+            section.role.value,
+            score.note_count,
+            body_frames / self.sample_rate,
+        )
+        return SectionAudio(
+            audio=audio,
+            sample_rate=self.sample_rate,
+            body_frames=body_frames,
+            midi=midi,
+            notes=_remarks(plan),
+        )
+
+
+def _check(plan: SongPlan, section: SectionPlan) -> None:
+    if plan.style not in STYLE_IDS:
+        allowed = ", ".join(STYLE_IDS)
+        raise BackendError(f"unknown style {plan.style!r} (the composer plays: {allowed})")
+    if section not in plan.sections:
+        raise BackendError(f"section {section.index} ({section.role.value}) is not in this plan")
+
+
+def _remarks(plan: SongPlan) -> tuple[str, ...]:
+    ignored = plan.extra("ignored_instruments")
+    if not ignored:
+        return ()
+    return (f"No instrument for: {ignored.replace(',', ', ')} (kept the style's own parts).",)
+
+
+def load(config: BackendConfig) -> EmbeddedBackend:
+    """Build the embedded backend: load the SoundFont (``config.soundfont`` or the bundled GM
+    SoundFont) once at ``config.sample_rate``."""
+    path = config.soundfont if config.soundfont is not None else default_soundfont()
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise BackendError(f"SoundFont not found: {path} (set soundfont to a .sf2 file)")
+    return EmbeddedBackend(Renderer(path, config.sample_rate))
