@@ -81,6 +81,11 @@ def _build_parser() -> argparse.ArgumentParser:
         p.add_argument("--midi", help="also write the MIDI file here")
         p.add_argument("--soundfont", help="a .sf2 General MIDI SoundFont to render with")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
+        p.add_argument(
+            "--json-summary",
+            metavar="FILE",
+            help="also write what was made as JSON (plan, seams, duration, loudness)",
+        )
         p.set_defaults(handler=_cmd_compose, kind=kind)
 
     p = sub.add_parser("parse", help="show how a request is understood")
@@ -160,11 +165,37 @@ def _cmd_compose(args: argparse.Namespace, settings: Settings, console: Console)
                 console.print(f"[yellow]backend {backend_name} makes no MIDI[/yellow]")
             else:
                 shutil.copyfile(clip.midi_path, args.midi)
+        if args.json_summary:
+            _write_summary(Path(args.json_summary), clip, output)
     backend.close()
     console.print(_summary(plan, indices, clip, output))
     for note in clip.notes:
         console.print(f"[yellow]note:[/yellow] {note}")
     return EXIT_OK
+
+
+def _write_summary(path: Path, clip: ClipFiles, output: Path) -> None:
+    """A machine-readable account of the clip, from the metadata the pipeline stored with it."""
+    meta = json.loads((Path(clip.directory) / "meta.json").read_text())
+    rate = int(meta["sample_rate"])
+    seams = [int(f) for f in meta["seams"]]
+    body_frames = (seams[-1] if seams else 0) + int(meta["stem_body_frames"])
+    summary = {
+        "output": str(output),
+        "format": meta["format"],
+        "duration_s": meta["duration_s"],
+        "body_s": body_frames / rate,
+        "seams_s": [f / rate for f in seams],
+        "sample_rate": rate,
+        "loudness_lufs": meta["loudness_lufs"],
+        "true_peak_dbtp": meta["true_peak_dbtp"],
+        "backend": meta["backend"],
+        "sections": meta["sections"],
+        "plan": meta["plan"],
+        "notes": meta["notes"],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(summary, indent=1, ensure_ascii=False))
 
 
 def _with_kind(spec: RequestSpec, kind: RequestKind) -> RequestSpec:
