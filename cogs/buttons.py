@@ -5,10 +5,12 @@ a restart keep working."""
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable
 from typing import Any
 
 import discord
 
+from bot.service import ComposerService, Prepared
 from cogs.flow import accept_job, bot_of, send_error
 from cogs.ui import ACCENT, clip_title, clip_view, history_embed
 
@@ -93,44 +95,51 @@ class _ClipAction(discord.ui.DynamicItem[Button], template=r"composer:never:(?P<
         return cls(match["clip"])
 
 
-class RerollButton(_ClipAction, template=rf"composer:reroll:{_CLIP}"):
+class _JobAction(_ClipAction, template=r"composer:never:(?P<clip>x)"):
+    """A button that queues a new job made from its clip (through the same flow as /compose)."""
+
+    def prepare(self, service: ComposerService) -> Awaitable[Prepared]:
+        raise NotImplementedError
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        service = bot_of(interaction).service
+        await accept_job(interaction, lambda: self.prepare(service))
+
+
+class RerollButton(_JobAction, template=rf"composer:reroll:{_CLIP}"):
     """🎲 the same request with a new seed."""
 
     action, emoji, label = "reroll", "🎲", "Reroll"
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        service = bot_of(interaction).service
-        await accept_job(interaction, lambda: service.prepare_reroll(self.clip_id))
+    def prepare(self, service: ComposerService) -> Awaitable[Prepared]:
+        return service.prepare_reroll(self.clip_id)
 
 
-class VariationButton(_ClipAction, template=rf"composer:vary:{_CLIP}"):
+class VariationButton(_JobAction, template=rf"composer:vary:{_CLIP}"):
     """🔁 same plan, small changes."""
 
     action, emoji, label = "vary", "🔁", "Variation"
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        service = bot_of(interaction).service
-        await accept_job(interaction, lambda: service.prepare_variation(self.clip_id))
+    def prepare(self, service: ComposerService) -> Awaitable[Prepared]:
+        return service.prepare_variation(self.clip_id)
 
 
-class ExtendButton(_ClipAction, template=rf"composer:extend:{_CLIP}"):
+class ExtendButton(_JobAction, template=rf"composer:extend:{_CLIP}"):
     """⏩ compose the next section, continuing this one."""
 
     action, emoji, label = "extend", "⏩", "Extend"
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        service = bot_of(interaction).service
-        await accept_job(interaction, lambda: service.prepare_extend(self.clip_id))
+    def prepare(self, service: ComposerService) -> Awaitable[Prepared]:
+        return service.prepare_extend(self.clip_id)
 
 
-class FullRenderButton(_ClipAction, template=rf"composer:full:{_CLIP}"):
+class FullRenderButton(_JobAction, template=rf"composer:full:{_CLIP}"):
     """✨ full quality render of a neural preview (upsampled from the stored tokens)."""
 
     action, emoji, label = "full", "✨", "Full quality"
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        service = bot_of(interaction).service
-        await accept_job(interaction, lambda: service.prepare_full_render(self.clip_id))
+    def prepare(self, service: ComposerService) -> Awaitable[Prepared]:
+        return service.prepare_full_render(self.clip_id)
 
 
 class InfoButton(_ClipAction, template=rf"composer:info:{_CLIP}"):
