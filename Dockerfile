@@ -27,10 +27,11 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY cogs ./cogs
 COPY models ./models
-# torch from PyPI is the CUDA build on Linux x86-64; the jukebox extra pins transformers 4.57.6.
+# torch from PyPI is the CUDA build on Linux x86-64; the jukebox extra pins transformers 4.57.6;
+# the ray extra lets `ray_address` send renders to a Ray cluster.
 RUN pip install --upgrade pip \
  && pip install "torch==2.13.0" \
- && pip install ".[jukebox,postgres]"
+ && pip install ".[jukebox,postgres,ray]"
 
 RUN useradd --create-home --uid 10001 composer && mkdir -p /data && chown composer /data
 USER composer

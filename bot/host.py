@@ -1,12 +1,13 @@
 """The headless host: the durable queue and scheduler without Discord.
 
-    python -m bot.host --settings composer.toml --outbox results.jsonl [--executor pool|local]
+    python -m bot.host --settings composer.toml --outbox results.jsonl [--executor pool|local|ray]
 
 It applies migrations, recovers from a previous run, runs queued jobs on the worker pool (or on
-the in-process executor with ``--executor local``) and delivers results by appending one JSON
-line per finished job to the outbox (:class:`FileDeliverer`, idempotent per job).  On SIGTERM or
-SIGINT it shuts down in stages: stop taking work, drain running jobs until ``--drain-timeout``,
-cancel the rest (they go back to the queue), stop the workers, close the database.
+the in-process executor with ``--executor local``, or on Ray actors with ``--executor ray``) and
+delivers results by appending one JSON line per finished job to the outbox
+(:class:`FileDeliverer`, idempotent per job).  On SIGTERM or SIGINT it shuts down in stages: stop
+taking work, drain running jobs until ``--drain-timeout``, cancel the rest (they go back to the
+queue), stop the workers, close the database.
 
 The Discord bot runs the same :class:`~bot.scheduler.Scheduler` with a Discord deliverer.
 """
@@ -126,6 +127,12 @@ async def _make_executor(kind: str, settings: Settings, cpu_workers: int | None)
         from bot.local_executor import LocalExecutor
 
         return LocalExecutor.load(settings, {settings.default_backend: cpu_workers or 1})
+    if kind == "ray":
+        from bot.ray_executor import RayExecutor
+
+        ray_executor = RayExecutor(settings, cpu_workers=cpu_workers)
+        await ray_executor.start()
+        return ray_executor
     from bot.pool import WorkerPool
 
     pool = WorkerPool(settings, cpu_workers=cpu_workers)
@@ -136,8 +143,9 @@ async def _make_executor(kind: str, settings: Settings, cpu_workers: int | None)
 async def _close_executor(executor: Executor, drain_timeout_s: float) -> None:
     from bot.local_executor import LocalExecutor
     from bot.pool import WorkerPool
+    from bot.ray_executor import RayExecutor
 
-    if isinstance(executor, WorkerPool):
+    if isinstance(executor, WorkerPool | RayExecutor):
         await executor.shutdown(drain_timeout_s=drain_timeout_s)
     elif isinstance(executor, LocalExecutor):
         await executor.close()
@@ -192,7 +200,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bot.host", description=__doc__.split("\n")[0])
     p.add_argument("--settings", type=Path, help="settings TOML file (default: $COMPOSER_SETTINGS)")
     p.add_argument("--outbox", type=Path, required=True, help="JSON-lines file to deliver to")
-    p.add_argument("--executor", choices=["pool", "local"], default="pool")
+    p.add_argument("--executor", choices=["pool", "local", "ray"], default="pool")
     p.add_argument(
         "--cpu-workers",
         type=int,

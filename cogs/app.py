@@ -167,10 +167,13 @@ def run_bot(settings: Settings) -> int:
 
 async def _serve(settings: Settings) -> None:
     from bot.pool import WorkerPool
+    from bot.ray_executor import RayExecutor
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database.from_url(settings.resolved_database_url)
-    bot = ComposerBot(settings=settings, db=db, executor=WorkerPool(settings))
+    # Past one machine, renders go to a Ray cluster; otherwise to the local worker pool.
+    executor: Executor = RayExecutor(settings) if settings.ray_address else WorkerPool(settings)
+    bot = ComposerBot(settings=settings, db=db, executor=executor)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
