@@ -217,14 +217,15 @@ def section_progression(
     if bars == 1:
         return (_tonic(style, mode, 1.0),)
     if role is SectionRole.INTRO:
-        # the tonic on every other bar (a pedal-like opening that sets the key), then the
-        # dominant leading into what follows
-        # tonic and subdominant in turn: the subdominant holds the scale's fourth degree, which
-        # no neighbouring key's tonic triad has
+        # Tonic and subdominant in turn (the subdominant holds the scale's fourth degree, which no
+        # neighbouring key's tonic triad has), and the last bar back on the tonic with only its
+        # second half on the dominant: a short intro that ends on a whole bar of V (with the raised
+        # leading tone in minor) is heard in the dominant's key, or in major.
         subdominant = parse_progression("IV" if mode is Mode.MAJOR else "iv", mode)[0]
         plain = parse_progression("I" if mode is Mode.MAJOR else "i", mode)[0]
         body = [plain if b % 2 == 0 else subdominant for b in range(bars - 1)]
-        return (*body, dominant)
+        half = Chord(plain.root, plain.quality, 0.5)
+        return (*body, half, Chord(dominant.root, dominant.quality, 0.5))
     if role is SectionRole.BRIDGE:
         return (*_fill(chords, bars - 1), dominant)
     if bars == 2:
