@@ -224,8 +224,8 @@ def section_progression(
         subdominant = parse_progression("IV" if mode is Mode.MAJOR else "iv", mode)[0]
         plain = parse_progression("I" if mode is Mode.MAJOR else "i", mode)[0]
         body = [plain if b % 2 == 0 else subdominant for b in range(bars - 1)]
-        half = Chord(plain.root, plain.quality, 0.5)
-        return (*body, half, Chord(dominant.root, dominant.quality, 0.5))
+        tonic_half = Chord(plain.root, plain.quality, 0.5)
+        return (*body, tonic_half, Chord(dominant.root, dominant.quality, 0.5))
     if role is SectionRole.BRIDGE:
         return (*_fill(chords, bars - 1), dominant)
     if bars == 2:
