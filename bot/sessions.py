@@ -85,7 +85,9 @@ async def plan_for_session_take(
     if role not in session.roles:
         names = ", ".join(r.value for r in session.roles)
         raise RequestError(f"This session's song has no {role.value}; it has: {names}.")
-    plan = vary_plan(locked, new_seed())
+    # A take keeps the locked key, tempo, meter, style and motif; its own seed (asked for, or
+    # new) varies the details, so two members' takes on one section differ.
+    plan = vary_plan(locked, spec.seed if spec.seed is not None else new_seed())
     index = next(i for i, s in enumerate(plan.sections) if s.role is role)
     position = session.roles.index(role)
     previous = _leader_section(leaders.get(session.roles[position - 1])) if position else None

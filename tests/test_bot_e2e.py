@@ -129,7 +129,7 @@ async def test_mention_conversation_and_unclear_request(
         answer = await unclear.reply()
         assert "For example" in answer.content or "Examples" in answer.content
         asked = await fake.message(
-            "make a chill lofi intro at 90 bpm in A minor, 20 seconds", mentions=[bot_user]
+            "make a chill lofi intro at 90 bpm in A minor, 20 seconds, seed 5", mentions=[bot_user]
         )
         reply = await asked.reply()
         assert reply.reference_id == asked.id

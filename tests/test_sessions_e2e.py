@@ -36,7 +36,7 @@ async def test_jam_session_start_compose_vote_stitch_close(
     async with running_bot(fake, bot_settings(tmp_path)) as bot:
         start = await fake.slash_command(
             "session",
-            {"style": "chill lofi in A minor at 84 bpm", "name": "Friday jam"},
+            {"style": "chill lofi in A minor at 84 bpm, seed 3", "name": "Friday jam"},
             subcommand="start",
             user=bob,  # a normal member can host
         )
@@ -54,13 +54,18 @@ async def test_jam_session_start_compose_vote_stitch_close(
         assert "locked" in (await clash.response()).data["content"]
 
         takes = {}
-        for user, words in ((alice, "intro, 8 seconds"), (bob, "the drop"), (carol, "outro")):
+        # Seeded takes: the same music every run (a take's seed varies only its details).
+        for user, words in (
+            (alice, "intro, 8 seconds, seed 11"),
+            (bob, "the drop, seed 12"),
+            (carol, "outro, seed 13"),
+        ):
             handle = await fake.slash_command(
                 "compose", {"request": words}, channel=thread_id, user=user
             )
             takes[words] = await handle.wait_original(is_result, timeout_s=TIMEOUT_S)
         second_intro = await fake.slash_command(
-            "compose", {"request": "intro, 8 seconds"}, channel=thread_id, user=carol
+            "compose", {"request": "intro, 8 seconds, seed 14"}, channel=thread_id, user=carol
         )
         takes["intro 2"] = await second_intro.wait_original(is_result, timeout_s=TIMEOUT_S)
         # Votes: carol's intro wins over alice's.
