@@ -96,6 +96,10 @@ class DiscordDeliverer:
                 view.rank, view.last_edit_s = _PROGRESS, now
 
     async def deliver(self, job: JobRecord, clip: ClipRecord) -> str | None:
+        if job.kind is JobKind.STITCH and job.session_id:
+            # Recorded before anyone sees the song (idempotent if delivery is retried): a
+            # `/session close` right after the post finds it.
+            await self.bot.storage.sessions.set_song(job.session_id, clip.id)
         view = self._view(job)
         async with view.lock:
             tally = await self.bot.storage.votes.tally(clip.id)
@@ -110,8 +114,6 @@ class DiscordDeliverer:
             self._views.pop(job.id, None)
         if message is not None:
             await self.bot.storage.clips.set_posted_message(clip.id, message)
-        if job.kind is JobKind.STITCH and job.session_id:
-            await self.bot.storage.sessions.set_song(job.session_id, clip.id)
         return str(message) if message is not None else None
 
     async def failed(self, job: JobRecord, message: str) -> None:
