@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,20 +24,8 @@ from models.jukebox.configs import TINY_LYRICS
 from models.jukebox.state import JukeboxState
 from tests.jukebox_tiny import build_tiny_checkpoint, make_plan
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.timeout(120), pytest.mark.usefixtures("one_torch_thread")]
 PLAN = make_plan(style="jazz", mood="funky", prompt="in the style of Miles Davis, smoky")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread() -> Iterator[None]:
-    """Tiny models run thousands of tiny ops: with other processes on the cores, OpenMP barriers
-    across threads cost milliseconds each, so these tests use one thread."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

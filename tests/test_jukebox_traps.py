@@ -4,7 +4,6 @@ upstream code and fixed in ours.  Tiny random models on CPU."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,17 +23,9 @@ from models.jukebox.labels import Conditioning
 from models.jukebox.state import JukeboxState
 from tests.jukebox_tiny import build_tiny_checkpoint, build_tiny_model, make_plan
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.timeout(120), pytest.mark.usefixtures("one_torch_thread")]
 CPU = torch.device("cpu")
 COND = Conditioning("unknown", ("jazz",), (0, 0, 0), ((1,), (1,), (1,)))
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread() -> Iterator[None]:
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny ops: thread barriers would dominate on a busy machine
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

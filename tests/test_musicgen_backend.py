@@ -11,7 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,20 +35,9 @@ from tests.jukebox_tiny import make_plan
 from tests.musicgen_tiny import TINY_HOP, TINY_RATE, build_tiny_checkpoint
 from tests.test_jukebox_worker import ROOT, Worker
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.timeout(120), pytest.mark.usefixtures("one_torch_thread")]
 PLAN = make_plan(style="lofi", mood="chill", prompt="rainy night")  # 2 bars at 240 bpm: 2 s
 SR = 48_000
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread() -> Iterator[None]:
-    """Tiny models run many tiny ops; one thread avoids OpenMP barrier costs on shared cores."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")
