@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import statistics
 import sys
 import time
@@ -26,40 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.errors import RequestError  # noqa: E402
-from bot.parsing import ParseLimits, parse_request  # noqa: E402
 from bot.parsing.fuzzy import correct  # noqa: E402
-from bot.spec import RequestKind, RequestSpec, SlashOptions  # noqa: E402
-from models.plan import Key, Meter, SectionRole  # noqa: E402
-
-CORPUS = ROOT / "tests" / "data" / "requests.jsonl"
-FIELDS = (
-    "kind", "section", "bpm", "key", "meter", "duration", "style", "mood", "instruments", "seed",
-    "prompt", "backend", "tempo_hint",
-)  # fmt: skip
-
-
-def _options(raw: dict[str, Any] | None) -> SlashOptions | None:
-    if raw is None:
-        return None
-    return SlashOptions(
-        section=SectionRole(raw["section"]) if "section" in raw else None,
-        bpm=raw.get("bpm"),
-        key=Key.parse(raw["key"]) if "key" in raw else None,
-        meter=Meter.parse(raw["meter"]) if "meter" in raw else None,
-        style=raw.get("style"),
-        duration_s=raw.get("duration_s"),
-        seed=raw.get("seed"),
-        backend=raw.get("backend"),
-    )
-
-
-def _parse(case: dict[str, Any]) -> RequestSpec:
-    return parse_request(
-        case["text"],
-        _options(case.get("options")),
-        limits=ParseLimits(**case.get("limits", {})),
-        default_kind=RequestKind(case.get("default_kind", "section")),
-    )
+from tests.test_parsing_corpus import FIELDS, load_corpus, observed  # noqa: E402
+from tests.test_parsing_corpus import run_case as _parse  # noqa: E402
 
 
 def accuracy(cases: list[dict[str, Any]]) -> None:
@@ -82,7 +50,7 @@ def accuracy(cases: list[dict[str, Any]]) -> None:
         except RequestError:
             got: dict[str, Any] = {}
         else:
-            got = {**spec.to_json_dict(), "tempo_hint": spec.tempo_hint}
+            got = observed(spec)
         ok = True
         for name in FIELDS:
             total[name] += 1
@@ -128,7 +96,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
-    cases = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line]
+    cases = load_corpus()
     accuracy(cases)
     timing(cases, args.rounds)
 
