@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -31,6 +30,7 @@ from typing import Any
 from bot.errors import ConfigError, JobCancelled
 from bot.jobs import ClipFiles, JobProgress, RenderJob
 from bot.pool import JobError, JobTimedOut, WorkerCrashed
+from bot.pool.launch import worker_specs
 from bot.ray_actor import RenderActor, pack
 from bot.settings import Settings, WorkerSpec
 from bot.store import ClipStore
@@ -70,9 +70,7 @@ class RayExecutor:
         self._extra = dict(extra_backends or {})
         self._tag = uuid.uuid4().hex[:8]
         self._store = ClipStore(settings.clips_dir)
-        specs = settings.workers or (
-            WorkerSpec(backend="embedded", devices=("cpu",) * _cpu_actors(settings, cpu_workers)),
-        )
+        specs = worker_specs(settings, cpu_workers=cpu_workers)
         counters: dict[str, int] = {}
         self._actors: list[_Actor] = []
         for spec in specs:
@@ -283,12 +281,6 @@ class RayExecutor:
 
 async def _await_ref(ref: Any) -> Any:
     return await ref
-
-
-def _cpu_actors(settings: Settings, cpu_workers: int | None) -> int:
-    """Like the local pool: ``cpu_workers``, else the setting, else one per core here."""
-    count = cpu_workers if cpu_workers is not None else settings.cpu_workers
-    return max(1, count if count is not None else os.cpu_count() or 1)
 
 
 def _config(settings: Settings, spec: WorkerSpec, device: str) -> BackendConfig:

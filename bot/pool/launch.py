@@ -14,7 +14,7 @@ from pathlib import Path
 import bot
 from bot.settings import Settings, WorkerSpec
 
-__all__ = ["WorkerLaunch", "plan_workers"]
+__all__ = ["WorkerLaunch", "plan_workers", "worker_specs"]
 
 #: Where the ``bot`` package lives; put first on the worker's PYTHONPATH so that a worker started
 #: with another interpreter (its own venv) runs the same code as the pool.
@@ -53,6 +53,21 @@ def _device_env(device: str, cpu_threads: int) -> tuple[str, tuple[tuple[str, st
     return device, ()  # e.g. "mps": passed through untouched
 
 
+def worker_specs(
+    settings: Settings, *, cpu_workers: int | None = None, cpu_count: int | None = None
+) -> tuple[WorkerSpec, ...]:
+    """The configured ``[[workers]]``; with none, embedded CPU workers: ``cpu_workers``, else
+    ``settings.cpu_workers``, else one per core (``cpu_count``, default ``os.cpu_count()``)."""
+    if settings.workers:
+        return settings.workers
+    if cpu_workers is None:
+        cpu_workers = settings.cpu_workers
+    count = max(1, cpu_count or os.cpu_count() or 1) if cpu_workers is None else cpu_workers
+    if count < 1:
+        raise ValueError("cpu_workers must be at least 1")
+    return (WorkerSpec(backend="embedded", devices=("cpu",) * count),)
+
+
 def plan_workers(
     settings: Settings,
     *,
@@ -65,14 +80,7 @@ def plan_workers(
     (default: one per core).  ``cpu_count``: the machine's cores (default: ``os.cpu_count()``).
     """
     cores = max(1, cpu_count or os.cpu_count() or 1)
-    specs = settings.workers
-    if not specs:
-        if cpu_workers is None:
-            cpu_workers = settings.cpu_workers
-        count = cores if cpu_workers is None else cpu_workers
-        if count < 1:
-            raise ValueError("cpu_workers must be at least 1")
-        specs = (WorkerSpec(backend="embedded", devices=("cpu",) * count),)
+    specs = worker_specs(settings, cpu_workers=cpu_workers, cpu_count=cores)
     n_cpu = sum(1 for spec in specs for d in spec.devices if not d.startswith("cuda"))
     cpu_threads = max(1, cores // max(1, n_cpu))
     clips_dir = str(settings.clips_dir.resolve())
