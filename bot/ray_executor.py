@@ -181,8 +181,8 @@ class RayExecutor:
         finally:
             actor.job_id = None
             self._changed.set()
-        if result["ok"]:
-            return self._store_clip(job, result)
+        if result["ok"]:  # megabytes written and fsynced: off the event loop
+            return await asyncio.to_thread(self._store_clip, job, result)
         if result["cancelled"]:
             raise JobCancelled(result["user_message"], detail=result["detail"])
         raise JobError(result["user_message"], result["retryable"], detail=result["detail"])
