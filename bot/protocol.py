@@ -16,13 +16,17 @@ from __future__ import annotations
 
 import json
 import logging
+import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeAlias
 
+from bot.errors import ComposerError, JobCancelled
 from bot.jobs import ClipFiles, JobProgress, RenderJob
+from models.base import BackendError
 
 __all__ = [
+    "GENERIC_FAILURE",
     "PROTOCOL_VERSION",
     "Cancel",
     "Done",
@@ -37,6 +41,7 @@ __all__ = [
     "WorkerMessage",
     "decode_pool_message",
     "decode_worker_message",
+    "job_failure",
     "parse_pool_message",
     "parse_worker_message",
 ]
@@ -189,6 +194,28 @@ class Failed:
     @classmethod
     def from_json(cls, line: str | bytes) -> Failed:
         return _failed(_load(line))
+
+
+#: What a user sees when a job fails for a reason nobody foresaw (the detail goes to the log).
+GENERIC_FAILURE = "Something went wrong while composing. Please try again."
+
+
+def job_failure(job_id: str, exc: BaseException) -> Failed:
+    """How a worker (a process or a Ray actor) reports ``exc`` raised by a job, logged once here:
+    a cancel, a :class:`~bot.errors.ComposerError` or a backend error is final; anything else may
+    succeed on another try."""
+    if isinstance(exc, JobCancelled):
+        log.info("job %s cancelled", job_id)
+        return Failed(job_id, exc.user_message, retryable=False, detail=str(exc), cancelled=True)
+    if isinstance(exc, ComposerError):
+        log.warning("job %s failed: %s", job_id, exc)
+        return Failed(job_id, exc.user_message, retryable=False, detail=str(exc))
+    if isinstance(exc, BackendError):
+        log.warning("job %s failed in the backend: %s", job_id, exc)
+        return Failed(job_id, str(exc), retryable=False, detail=repr(exc))
+    log.error("job %s failed unexpectedly", job_id, exc_info=exc)
+    detail = "".join(traceback.format_exception_only(exc)).strip()
+    return Failed(job_id, GENERIC_FAILURE, retryable=True, detail=detail)
 
 
 @dataclass(frozen=True, slots=True)

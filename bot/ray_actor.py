@@ -21,9 +21,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from bot.errors import ComposerError, JobCancelled
 from bot.jobs import JobProgress, RenderJob, StoredSection
-from models.base import BackendConfig, BackendError
+from bot.protocol import job_failure
+from models.base import BackendConfig
 
 __all__ = ["RenderActor"]
 
@@ -105,30 +105,18 @@ class RenderActor:
                 directory = Path(clip.directory)
                 files = {p.name: p.read_bytes() for p in directory.iterdir() if p.is_file()}
                 return {"ok": True, "clip": clip.to_dict(), "files": files}
-        except JobCancelled as exc:
-            return _failure(exc.user_message, "cancelled", retryable=False, cancelled=True)
-        except ComposerError as exc:
-            return _failure(exc.user_message, str(exc), retryable=False)
-        except BackendError as exc:
-            return _failure(str(exc), repr(exc), retryable=False)
         except Exception as exc:
-            log.exception("job %s failed on the Ray actor", job.job_id)
-            return _failure("Something went wrong while composing this.", repr(exc), retryable=True)
+            failed = job_failure(job.job_id, exc)
+            return {
+                "ok": False,
+                "user_message": failed.user_message,
+                "detail": failed.detail,
+                "retryable": failed.retryable,
+                "cancelled": failed.cancelled,
+            }
 
     def close(self) -> None:
         self._backend.close()
-
-
-def _failure(
-    message: str, detail: str, *, retryable: bool, cancelled: bool = False
-) -> dict[str, Any]:
-    return {
-        "ok": False,
-        "user_message": message,
-        "detail": detail,
-        "retryable": retryable,
-        "cancelled": cancelled,
-    }
 
 
 def pack(job: RenderJob) -> Payload:

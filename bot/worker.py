@@ -40,9 +40,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
 
-from bot.errors import ComposerError, JobCancelled
+from bot.errors import JobCancelled
 from bot.jobs import ClipFiles, JobProgress, RenderJob
 from bot.protocol import (
+    GENERIC_FAILURE,
     Cancel,
     Done,
     Failed,
@@ -53,6 +54,7 @@ from bot.protocol import (
     Ready,
     Shutdown,
     decode_pool_message,
+    job_failure,
 )
 from models.base import BackendConfig, BackendError, MusicBackend
 
@@ -60,7 +62,6 @@ __all__ = ["GENERIC_FAILURE", "TEST_BACKENDS_ENV", "WorkerArgs", "main", "parse_
 
 log = logging.getLogger(__name__)
 
-GENERIC_FAILURE = "Something went wrong while composing. Please try again."
 TEST_BACKENDS_ENV = "COMPOSER_WORKER_TEST_BACKENDS"
 #: After stdin closes, how long the current job may take to notice the cancel before exiting.
 ABANDON_GRACE_S = 5.0
@@ -291,25 +292,8 @@ class Worker:
                 progress=lambda p: self._channel.send(Progress(p)),
                 should_cancel=lambda: self._should_cancel(job.job_id),
             )
-        except JobCancelled as exc:
-            log.info("job %s cancelled", job.job_id)
-            self._channel.send(
-                Failed(
-                    job.job_id, exc.user_message, retryable=False, detail=str(exc), cancelled=True
-                )
-            )
-        except ComposerError as exc:
-            log.warning("job %s failed: %s", job.job_id, exc)
-            self._channel.send(
-                Failed(job.job_id, exc.user_message, retryable=False, detail=str(exc))
-            )
-        except BackendError as exc:
-            log.warning("job %s failed in the backend: %s", job.job_id, exc)
-            self._channel.send(Failed(job.job_id, str(exc), retryable=False, detail=repr(exc)))
         except Exception as exc:
-            log.exception("job %s failed unexpectedly", job.job_id)
-            detail = "".join(traceback.format_exception_only(exc)).strip()
-            self._channel.send(Failed(job.job_id, GENERIC_FAILURE, retryable=True, detail=detail))
+            self._channel.send(job_failure(job.job_id, exc))
         else:
             elapsed_s = time.perf_counter() - start
             log.info("job %s done in %.2f s", job.job_id, elapsed_s)
