@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.jobs import JobStatus
+from bot.runtime.jobs import JobStatus
 from tests.e2e_support import bot_settings, running_bot
 from tests.fakediscord.client import pointed_at
 from tests.fakediscord.server import FakeDiscord

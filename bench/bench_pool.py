@@ -22,12 +22,12 @@ import time
 import uuid
 from pathlib import Path
 
-from bot.jobs import JobKind, JobProgress, OutputSpec, RenderJob
-from bot.pipeline import render_job
-from bot.planning import plan_from_spec
-from bot.pool import WorkerPool
+from bot.runtime.jobs import JobKind, JobProgress, OutputSpec, RenderJob
+from bot.runtime.pipeline import render_job
+from bot.runtime.pool import WorkerPool
+from bot.service.planning import plan_from_spec
+from bot.service.spec import RequestKind, RequestSpec
 from bot.settings import Settings
-from bot.spec import RequestKind, RequestSpec
 from models.base import BackendConfig
 from models.factory import load_backend
 from models.plan import SectionRole

@@ -25,13 +25,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.db import ClipRecord, Database, JobRecord, JobRequest, new_id, upgrade
-from bot.jobs import AudioFormat, ClipFiles, JobKind, JobProgress, OutputSpec, RenderJob
-from bot.local_executor import LocalExecutor
-from bot.planning import plan_from_spec
-from bot.queue import JobQueue
-from bot.scheduler import Executor, Scheduler, SchedulerConfig
+from bot.runtime.jobs import AudioFormat, ClipFiles, JobKind, JobProgress, OutputSpec, RenderJob
+from bot.runtime.local_executor import LocalExecutor
+from bot.runtime.queue import JobQueue
+from bot.runtime.scheduler import Executor, Scheduler, SchedulerConfig
+from bot.service.planning import plan_from_spec
+from bot.service.spec import RequestKind, RequestSpec
 from bot.settings import Settings
-from bot.spec import RequestKind, RequestSpec
 from models.base import BackendConfig
 from models.factory import load_backend
 from models.plan import SectionRole
@@ -209,7 +209,7 @@ async def end_to_end(root: Path, jobs: int, duration_s: float, skip_pool: bool) 
     renders = [make_render(i, duration_s) for i in range(jobs)]
     print(f"end to end: {jobs} section jobs of {duration_s:g} s from 4 users")
     if not skip_pool:
-        from bot.pool import WorkerPool
+        from bot.runtime.pool import WorkerPool
 
         for workers in (1, 2):
             settings = Settings(data_dir=root / f"pool{workers}")

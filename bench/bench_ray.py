@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import ray
 
 from bench.bench_pool import _ignore, fresh, make_jobs
-from bot.pipeline import render_job
-from bot.ray_executor import RayExecutor
+from bot.runtime.pipeline import render_job
+from bot.runtime.ray_executor import RayExecutor
 from bot.settings import Settings
 from models.base import BackendConfig
 from models.factory import load_backend

@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.jobs import AudioFormat, JobKind, OutputSpec, RenderJob
-from bot.pipeline import Timings, render_job
+from bot.runtime.jobs import AudioFormat, JobKind, OutputSpec, RenderJob
+from bot.runtime.pipeline import Timings, render_job
 from models.base import BackendConfig
 from models.embedded.backend import EmbeddedBackend
 from models.factory import load_backend

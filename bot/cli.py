@@ -24,9 +24,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot.errors import ComposerError, RequestError
-from bot.jobs import AudioFormat, ClipFiles, JobKind, JobProgress, OutputSpec, RenderJob
+from bot.runtime.jobs import AudioFormat, ClipFiles, JobKind, JobProgress, OutputSpec, RenderJob
+from bot.service.spec import RequestKind, RequestSpec, SlashOptions
 from bot.settings import Settings
-from bot.spec import RequestKind, RequestSpec, SlashOptions
 from models.base import BackendConfig, BackendError
 from models.plan import PlanError, SongPlan
 
@@ -132,7 +132,7 @@ def _output_format(path: Path, explicit: str | None) -> AudioFormat:
 
 
 def _cmd_compose(args: argparse.Namespace, settings: Settings, console: Console) -> int:
-    from bot.planning import plan_from_spec
+    from bot.service.planning import plan_from_spec
     from models.factory import load_backend
 
     kind: RequestKind = args.kind
@@ -207,7 +207,7 @@ def _with_kind(spec: RequestSpec, kind: RequestKind) -> RequestSpec:
 def _render_with_progress(
     job: RenderJob, backend: object, clips_dir: Path, console: Console, *, quiet: bool
 ) -> ClipFiles:
-    from bot.pipeline import render_job
+    from bot.runtime.pipeline import render_job
     from models.base import MusicBackend
 
     assert isinstance(backend, MusicBackend)

@@ -9,7 +9,7 @@ delivers results by appending one JSON line per finished job to the outbox
 taking work, drain running jobs until ``--drain-timeout``, cancel the rest (they go back to the
 queue), stop the workers, close the database.
 
-The Discord bot runs the same :class:`~bot.scheduler.Scheduler` with a Discord deliverer.
+The Discord bot runs the same :class:`~bot.runtime.scheduler.Scheduler` with a Discord deliverer.
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ from typing import Any
 from bot.db import Database, upgrade
 from bot.db.records import ClipRecord, JobRecord
 from bot.errors import ComposerError
-from bot.jobs import JobProgress
-from bot.queue import JobQueue
-from bot.scheduler import Executor, Scheduler, SchedulerConfig
+from bot.runtime.jobs import JobProgress
+from bot.runtime.queue import JobQueue
+from bot.runtime.scheduler import Executor, Scheduler, SchedulerConfig
 from bot.settings import Settings
-from bot.store import ClipStore
+from bot.storage.clip_store import ClipStore
 
 __all__ = ["FileDeliverer", "main", "run_host"]
 
@@ -124,16 +124,16 @@ class FileDeliverer:
 
 async def _make_executor(kind: str, settings: Settings, cpu_workers: int | None) -> Executor:
     if kind == "local":
-        from bot.local_executor import LocalExecutor
+        from bot.runtime.local_executor import LocalExecutor
 
         return LocalExecutor.load(settings, {settings.default_backend: cpu_workers or 1})
     if kind == "ray":
-        from bot.ray_executor import RayExecutor
+        from bot.runtime.ray_executor import RayExecutor
 
         ray_executor = RayExecutor(settings, cpu_workers=cpu_workers)
         await ray_executor.start()
         return ray_executor
-    from bot.pool import WorkerPool
+    from bot.runtime.pool import WorkerPool
 
     pool = WorkerPool(settings, cpu_workers=cpu_workers)
     await pool.start()
@@ -141,9 +141,9 @@ async def _make_executor(kind: str, settings: Settings, cpu_workers: int | None)
 
 
 async def _close_executor(executor: Executor, drain_timeout_s: float) -> None:
-    from bot.local_executor import LocalExecutor
-    from bot.pool import WorkerPool
-    from bot.ray_executor import RayExecutor
+    from bot.runtime.local_executor import LocalExecutor
+    from bot.runtime.pool import WorkerPool
+    from bot.runtime.ray_executor import RayExecutor
 
     if isinstance(executor, WorkerPool | RayExecutor):
         await executor.shutdown(drain_timeout_s=drain_timeout_s)

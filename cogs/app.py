@@ -24,9 +24,9 @@ from discord.ext import commands
 
 from bot.db import Database, Storage, upgrade
 from bot.errors import ConfigError
-from bot.queue import JobQueue
-from bot.scheduler import Executor, Scheduler, SchedulerConfig
-from bot.service import ComposerService
+from bot.runtime.queue import JobQueue
+from bot.runtime.scheduler import Executor, Scheduler, SchedulerConfig
+from bot.service.requests import ComposerService
 from bot.settings import Settings
 from cogs.buttons import ALL_BUTTONS
 from cogs.delivery import DiscordDeliverer
@@ -166,8 +166,8 @@ def run_bot(settings: Settings) -> int:
 
 
 async def _serve(settings: Settings) -> None:
-    from bot.pool import WorkerPool
-    from bot.ray_executor import RayExecutor
+    from bot.runtime.pool import WorkerPool
+    from bot.runtime.ray_executor import RayExecutor
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database.from_url(settings.resolved_database_url)

@@ -10,9 +10,10 @@ from typing import Any
 
 import discord
 
-from bot.service import ComposerService, Prepared
+from bot.db import ClipRecord, VoteTally
+from bot.service.requests import ComposerService, Prepared
 from cogs.flow import accept_job, bot_of, send_error
-from cogs.ui import ACCENT, clip_title, clip_view, history_embed
+from cogs.ui import ACCENT, clip_title, history_embed
 
 __all__ = [
     "ALL_BUTTONS",
@@ -23,6 +24,7 @@ __all__ = [
     "RerollButton",
     "VariationButton",
     "VoteButton",
+    "clip_view",
     "history_pager",
 ]
 
@@ -260,3 +262,18 @@ ALL_BUTTONS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     InfoButton,
     HistoryPageButton,
 )
+
+
+def clip_view(clip: ClipRecord, tally: VoteTally | None = None) -> discord.ui.View:
+    """The persistent buttons under every result (they survive restarts: see below)."""
+    view = discord.ui.View(timeout=None)
+    up, down = (tally.up, tally.down) if tally else (0, 0)
+    view.add_item(VoteButton(clip.id, 1, up))
+    view.add_item(VoteButton(clip.id, -1, down))
+    view.add_item(RerollButton(clip.id))
+    view.add_item(VariationButton(clip.id))
+    view.add_item(ExtendButton(clip.id))
+    view.add_item(InfoButton(clip.id))
+    if clip.backend != "embedded":
+        view.add_item(FullRenderButton(clip.id))
+    return view

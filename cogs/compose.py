@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.db import CancelOutcome
 from bot.errors import RequestError
 from bot.parsing import autocomplete_keys, autocomplete_styles, help_text
-from bot.spec import RequestKind, SlashOptions
+from bot.service.spec import RequestKind, SlashOptions
 from cogs.flow import accept_job, requester, send_error
 from cogs.ui import ACCENT
 from models.plan import Key, PlanError, SectionRole

@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot.errors import ComposerError, RequestError
 from bot.parsing import help_text
-from bot.service import Requester
+from bot.service.requests import Requester
 from cogs.ui import queued_text
 
 if TYPE_CHECKING:

@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.db import ClipRecord, JobRecord
-from bot.jobs import JobKind, JobProgress
-from cogs.ui import clip_embed, clip_files, clip_view, failed_text, progress_text
+from bot.runtime.jobs import JobKind, JobProgress
+from cogs.buttons import clip_view
+from cogs.ui import clip_embed, clip_files, failed_text, progress_text
 
 if TYPE_CHECKING:
     from cogs.app import ComposerBot

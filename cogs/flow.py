@@ -11,12 +11,12 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
 from bot.errors import ComposerError
-from bot.service import Prepared, Requester
+from bot.service.requests import Prepared, Requester
 from cogs.ui import queued_text
 
 if TYPE_CHECKING:
@@ -30,11 +30,9 @@ GENERIC_ERROR = "Something went wrong on my side. It has been logged; please try
 
 
 def bot_of(interaction: discord.Interaction[Any]) -> ComposerBot:
-    from cogs.app import ComposerBot
-
-    client = interaction.client
-    assert isinstance(client, ComposerBot)
-    return client
+    # The client is always the ComposerBot (cogs are only loaded into it); a cast, not an import,
+    # so that this module does not reach up to the composition root at run time.
+    return cast("ComposerBot", interaction.client)
 
 
 def requester(

@@ -9,9 +9,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.db import Period
-from cogs.buttons import history_page
+from cogs.buttons import clip_view, history_page
 from cogs.flow import send_error
-from cogs.ui import clip_embed, clip_files, clip_view, top_embed
+from cogs.ui import clip_embed, clip_files, top_embed
 
 if TYPE_CHECKING:
     from cogs.app import ComposerBot

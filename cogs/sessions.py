@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot.db import SessionClose, SessionRecord
 from bot.errors import NotFound, RequestError
-from bot.sessions import close_session, prepare_session_song, start_session
+from bot.service.sessions import close_session, prepare_session_song, start_session
 from cogs.flow import accept_job, requester, send_error
 from cogs.ui import ACCENT
 from models.styles import STYLES

@@ -8,8 +8,8 @@ from pathlib import Path
 import discord
 
 from bot.db import ClipRecord, JobRecord, TopClip, VoteTally
-from bot.jobs import JobProgress, JobStatus, Stage
-from bot.queue import Accepted
+from bot.runtime.jobs import JobProgress, JobStatus, Stage
+from bot.runtime.queue import Accepted
 from models.styles import STYLES
 
 __all__ = [
@@ -17,7 +17,6 @@ __all__ = [
     "clip_embed",
     "clip_files",
     "clip_title",
-    "clip_view",
     "progress_text",
     "queued_text",
 ]
@@ -129,23 +128,6 @@ def clip_files(clip: ClipRecord, *, audio: bool = True) -> list[discord.File]:
     if clip.waveform_path and Path(clip.waveform_path).exists():
         files.append(discord.File(clip.waveform_path, filename="waveform.png"))
     return files
-
-
-def clip_view(clip: ClipRecord, tally: VoteTally | None = None) -> discord.ui.View:
-    """The persistent buttons under every result (they survive restarts: see cogs.buttons)."""
-    from cogs import buttons
-
-    view = discord.ui.View(timeout=None)
-    up, down = (tally.up, tally.down) if tally else (0, 0)
-    view.add_item(buttons.VoteButton(clip.id, 1, up))
-    view.add_item(buttons.VoteButton(clip.id, -1, down))
-    view.add_item(buttons.RerollButton(clip.id))
-    view.add_item(buttons.VariationButton(clip.id))
-    view.add_item(buttons.ExtendButton(clip.id))
-    view.add_item(buttons.InfoButton(clip.id))
-    if clip.backend != "embedded":
-        view.add_item(buttons.FullRenderButton(clip.id))
-    return view
 
 
 def history_embed(

@@ -15,8 +15,8 @@ import numpy as np
 import soundfile as sf
 
 from bot.db import Database
-from bot.pool import WorkerPool
-from bot.scheduler import SchedulerConfig
+from bot.runtime.pool import WorkerPool
+from bot.runtime.scheduler import SchedulerConfig
 from bot.settings import Settings
 from cogs.app import ComposerBot
 from tests.fakediscord.records import FakeAttachment, FakeMessage

@@ -24,6 +24,10 @@ __all__ = [
     "build_tiny_checkpoint",
     "build_tiny_model",
     "build_tiny_processor",
+    "build_tiny_tokenizer",
+    "calibrate_codebooks",
+    "set_tiny_generation_config",
+    "tiny_sub_configs",
 ]
 
 TINY_RATE = 8000
@@ -70,10 +74,9 @@ def build_tiny_processor(*, channels: int = 1) -> Any:
     return hf.MusicgenProcessor(feature_extractor=features, tokenizer=build_tiny_tokenizer())
 
 
-def build_tiny_model(*, vocab_size: int, seed: int = 0, channels: int = 1) -> Any:
-    """A randomly initialised tiny ``MusicgenForConditionalGeneration``."""
-    import torch
-
+def tiny_sub_configs(*, vocab_size: int, channels: int = 1) -> tuple[Any, Any, dict[str, Any]]:
+    """The tiny T5 and EnCodec configs and the decoder's settings (shared with MusicGen-Melody,
+    whose decoder config is another class)."""
     hf = transformers_module()
     text = hf.T5Config(
         vocab_size=vocab_size, d_model=16, d_kv=8, d_ff=32, num_layers=1, num_heads=2,
@@ -87,18 +90,35 @@ def build_tiny_model(*, vocab_size: int, seed: int = 0, channels: int = 1) -> An
     )  # fmt: skip
     assert codec.hop_length == TINY_HOP and codec.num_quantizers == TINY_CODEBOOKS
     start = TINY_CODEBOOK  # decoder start, pad and bos = the decoder vocabulary size
-    decoder = hf.MusicgenDecoderConfig(
+    decoder = dict(
         vocab_size=TINY_CODEBOOK, hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
         ffn_dim=32, num_codebooks=TINY_CODEBOOKS * channels, audio_channels=channels,
         max_position_embeddings=512, pad_token_id=start, bos_token_id=start,
         decoder_start_token_id=start,
     )  # fmt: skip
+    return text, codec, decoder
+
+
+def build_tiny_model(*, vocab_size: int, seed: int = 0, channels: int = 1) -> Any:
+    """A randomly initialised tiny ``MusicgenForConditionalGeneration``."""
+    import torch
+
+    hf = transformers_module()
+    text, codec, decoder = tiny_sub_configs(vocab_size=vocab_size, channels=channels)
     config = hf.MusicgenConfig(
-        text_encoder=text.to_dict(), audio_encoder=codec.to_dict(), decoder=decoder.to_dict()
+        text_encoder=text.to_dict(),
+        audio_encoder=codec.to_dict(),
+        decoder=hf.MusicgenDecoderConfig(**decoder).to_dict(),
     )
     torch.manual_seed(seed)
     model = hf.MusicgenForConditionalGeneration(config).eval()
-    _calibrate_codebooks(model)
+    calibrate_codebooks(model)
+    set_tiny_generation_config(model)
+    return model
+
+
+def set_tiny_generation_config(model: Any) -> None:
+    start = TINY_CODEBOOK
     generation = model.generation_config
     generation.decoder_start_token_id = start
     generation.pad_token_id = start
@@ -107,10 +127,9 @@ def build_tiny_model(*, vocab_size: int, seed: int = 0, channels: int = 1) -> An
     generation.guidance_scale = 3.0
     generation.top_k = 16
     generation.max_length = 500
-    return model
 
 
-def _calibrate_codebooks(model: Any) -> None:
+def calibrate_codebooks(model: Any) -> None:
     """Spread EnCodec's codebooks over what its random encoder outputs.
 
     The codebooks are buffers that start as zeros (real ones come from the checkpoint): every code

@@ -1,9 +1,9 @@
 """A TEST-ONLY music backend that misbehaves on command, for worker and pool tests.
 
 Workers load it when ``COMPOSER_WORKER_TEST_BACKENDS=slow=tests.slow_backend:load`` is set (see
-:mod:`bot.worker`).  It is a real :class:`~models.base.MusicBackend`: it renders a plain tone of
-the section's exact length, so the real pipeline stitches, masters and encodes it.  What it does
-besides is chosen per job through the plan's ``extras``:
+:mod:`bot.runtime.worker`).  It is a real :class:`~models.base.MusicBackend`: it renders a plain
+tone of the section's exact length, so the real pipeline stitches, masters and encodes it.  What it
+does besides is chosen per job through the plan's ``extras``:
 
 * ``test_mode``: ``ok`` (default), ``sleep`` (sleeps ``test_sleep_s`` in small steps, reporting
   progress, so it can be cancelled), ``barrier`` (waits until the file ``test_wait_for`` exists:
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.jobs import AudioFormat, JobKind, OutputSpec, RenderJob
+from bot.runtime.jobs import AudioFormat, JobKind, OutputSpec, RenderJob
 from models.base import (
     BackendConfig,
     BackendError,

@@ -13,7 +13,7 @@ import soundfile as sf
 
 from bot.audio.encode import _ogg_crc, encode, encode_to_fit
 from bot.errors import ComposerError
-from bot.jobs import AudioFormat
+from bot.runtime.jobs import AudioFormat
 from tests.signals import SR, music_like
 
 

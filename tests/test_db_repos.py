@@ -21,7 +21,7 @@ from bot.db import (
 )
 from bot.db.tables import ClipRow, VoteRow, utcnow
 from bot.errors import Forbidden, NotFound, RequestError
-from bot.jobs import JobKind
+from bot.runtime.jobs import JobKind
 from bot.settings import Settings
 from models.plan import SectionRole
 from tests.test_db_support import (

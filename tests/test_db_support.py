@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.db import Database, JobRequest, new_id, upgrade
-from bot.jobs import AudioFormat, ClipFiles, JobKind, OutputSpec, RenderJob
+from bot.runtime.jobs import AudioFormat, ClipFiles, JobKind, OutputSpec, RenderJob
 from bot.settings import Settings
 from models.plan import (
     Chord,

@@ -1,7 +1,7 @@
 """The headless host: the idempotent outbox, and the crash test — the host is killed with
 SIGKILL in the middle of a queue and started again; every accepted job must finish exactly once.
 
-The crash test runs the real :class:`bot.pool.WorkerPool` with worker processes on the test
+The crash test runs the real :class:`bot.runtime.pool.WorkerPool` with worker processes on the test
 backend of ``tests/slow_backend.py`` (a real MusicBackend rendering tones, sleeping per job so the
 kill lands mid-queue) and the real pipeline."""
 
@@ -22,8 +22,8 @@ import pytest
 
 from bot.db import Database, JobRecord, Storage, upgrade
 from bot.host import FileDeliverer
-from bot.jobs import JobProgress, JobStatus, Stage
-from bot.queue import JobQueue
+from bot.runtime.jobs import JobProgress, JobStatus, Stage
+from bot.runtime.queue import JobQueue
 from bot.settings import Settings
 from tests.slow_backend import TEST_BACKENDS
 from tests.test_db_support import fake_files, make_render, make_request, make_settings, migrated_db

@@ -1,5 +1,6 @@
-"""The Jukebox backend in a real worker process (``python -m bot.worker --backend jukebox``):
-a preview, its continuation from the stored state file, and a full-quality refine of the preview."""
+"""The Jukebox backend in a real worker process (``python -m bot.runtime.worker --backend
+jukebox``): a preview, its continuation from the stored state file, and a full-quality refine of the
+preview."""
 
 from __future__ import annotations
 
@@ -14,9 +15,17 @@ import pytest
 
 pytest.importorskip("transformers")
 
-from bot.jobs import AudioFormat, ClipFiles, JobKind, OutputSpec, Quality, RenderJob, StoredSection
-from bot.protocol import Done, Failed, Heartbeat, JobMessage, Progress, Ready, Shutdown
-from bot.protocol import decode_worker_message as decode
+from bot.runtime.jobs import (
+    AudioFormat,
+    ClipFiles,
+    JobKind,
+    OutputSpec,
+    Quality,
+    RenderJob,
+    StoredSection,
+)
+from bot.runtime.protocol import Done, Failed, Heartbeat, JobMessage, Progress, Ready, Shutdown
+from bot.runtime.protocol import decode_worker_message as decode
 from models.jukebox.state import JukeboxState
 from tests.jukebox_tiny import build_tiny_checkpoint, make_plan
 
@@ -30,7 +39,7 @@ class Worker:
         pythonpath = os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH"))))
         env = dict(os.environ, PYTHONPATH=pythonpath, OMP_NUM_THREADS="1")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.worker", "--backend", "jukebox", "--device", "cpu",
+            [sys.executable, "-m", "bot.runtime.worker", "--backend", "jukebox", "--device", "cpu",
              "--checkpoint-dir", str(checkpoint), "--clips-dir", str(clips)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env=env, cwd=ROOT,

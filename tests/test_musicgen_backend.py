@@ -22,8 +22,8 @@ pytest.importorskip("transformers")
 import soundfile as sf
 from scipy.signal import resample_poly
 
-from bot.jobs import AudioFormat, JobKind, OutputSpec, RenderJob
-from bot.protocol import Ready
+from bot.runtime.jobs import AudioFormat, JobKind, OutputSpec, RenderJob
+from bot.runtime.protocol import Ready
 from models.base import BackendConfig, BackendError, CheckpointMissing, SectionAudio
 from models.factory import load_backend
 from models.musicgen.audio import to_output
@@ -303,7 +303,7 @@ class MusicgenWorker(Worker):
     def __init__(self, checkpoint: Path, clips: Path) -> None:
         env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.worker", "--backend", "musicgen", "--device", "cpu",
+            [sys.executable, "-m", "bot.runtime.worker", "--backend", "musicgen", "--device", "cpu",
              "--checkpoint-dir", str(checkpoint), "--clips-dir", str(clips)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env=env, cwd=ROOT,

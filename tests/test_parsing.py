@@ -22,7 +22,7 @@ from bot.parsing.limits import format_duration
 from bot.parsing.numbers import read_number
 from bot.parsing.text import MAX_REQUEST_CHARS, TokKind, normalise, tokenize
 from bot.parsing.vocab import PHRASES, Cat, lookup_style
-from bot.spec import RequestKind, RequestSpec, SlashOptions
+from bot.service.spec import RequestKind, RequestSpec, SlashOptions
 from models.plan import Key, Mode, SectionRole
 from models.styles import STYLE_IDS
 

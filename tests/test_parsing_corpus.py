@@ -16,7 +16,7 @@ import pytest
 
 from bot.errors import RequestError
 from bot.parsing import ParseLimits, parse_request
-from bot.spec import RequestKind, RequestSpec, SlashOptions
+from bot.service.spec import RequestKind, RequestSpec, SlashOptions
 from models.plan import Key, Meter, SectionRole
 
 CORPUS = Path(__file__).parent / "data" / "requests.jsonl"

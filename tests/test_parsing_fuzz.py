@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from bot.errors import RequestError
 from bot.parsing import ParseLimits, parse_request
 from bot.parsing.vocab import PHRASES
-from bot.spec import RequestKind, RequestSpec, SlashOptions
+from bot.service.spec import RequestKind, RequestSpec, SlashOptions
 from models.factory import available_backends
 from models.plan import SUPPORTED_METERS, Key, Meter, Mode, SectionRole
 from models.styles import STYLE_IDS

@@ -16,9 +16,8 @@ from pathlib import Path
 import pytest
 
 from bot.errors import ConfigError, JobCancelled
-from bot.jobs import AudioFormat, ClipFiles, JobKind, JobProgress, OutputSpec, RenderJob
-from bot.planning import plan_from_spec
-from bot.pool import (
+from bot.runtime.jobs import AudioFormat, ClipFiles, JobKind, JobProgress, OutputSpec, RenderJob
+from bot.runtime.pool import (
     JobError,
     JobTimedOut,
     WorkerCrashed,
@@ -26,9 +25,10 @@ from bot.pool import (
     WorkerState,
     plan_workers,
 )
+from bot.runtime.worker import TEST_BACKENDS_ENV
+from bot.service.planning import plan_from_spec
+from bot.service.spec import RequestKind, RequestSpec
 from bot.settings import Settings, WorkerSpec
-from bot.spec import RequestKind, RequestSpec
-from bot.worker import TEST_BACKENDS_ENV
 from models.plan import SectionRole
 from tests.slow_backend import TEST_BACKENDS, make_job
 
@@ -104,7 +104,7 @@ def test_default_is_one_embedded_cpu_worker_per_core(tmp_path: Path) -> None:
     env = dict(launches[0].env)
     assert env["CUDA_VISIBLE_DEVICES"] == "" and env["OMP_NUM_THREADS"] == "1"
     argv = launches[0].argv
-    assert argv[:3] == (sys.executable, "-m", "bot.worker")
+    assert argv[:3] == (sys.executable, "-m", "bot.runtime.worker")
     assert argv[argv.index("--clips-dir") + 1] == str((tmp_path / "clips").resolve())
     two = plan_workers(Settings(data_dir=tmp_path), cpu_workers=2, cpu_count=4)
     assert len(two) == 2 and dict(two[0].env)["OMP_NUM_THREADS"] == "2"
@@ -349,7 +349,7 @@ async def test_staged_shutdown_drains_then_leaves_no_processes(
     )
     await asyncio.sleep(0)  # both jobs handed out
     assert pool.free_slots("slow") == 0
-    with caplog.at_level(logging.INFO, logger="bot.pool"):
+    with caplog.at_level(logging.INFO, logger="bot.runtime.pool"):
         await pool.shutdown(drain_timeout_s=3.0)
     assert isinstance(quick.result(), ClipFiles)  # drained
     with pytest.raises(WorkerCrashed, match="shutdown"):

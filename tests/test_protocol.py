@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
-from bot.jobs import AudioFormat, ClipFiles, JobProgress, Stage
-from bot.protocol import (
+from bot.runtime.jobs import AudioFormat, ClipFiles, JobProgress, Stage
+from bot.runtime.protocol import (
     PROTOCOL_VERSION,
     Cancel,
     Done,
@@ -99,13 +99,13 @@ def test_garbled_worker_lines_are_logged_not_fatal(
 ) -> None:
     with pytest.raises(ProtocolError):
         decode_worker_message(line)
-    with caplog.at_level(logging.WARNING, logger="bot.protocol"):
+    with caplog.at_level(logging.WARNING, logger="bot.runtime.protocol"):
         assert parse_worker_message(line, source="worker w0") is None
     assert "worker w0" in caplog.text
 
 
 def test_blank_lines_are_ignored_silently(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.DEBUG, logger="bot.protocol"):
+    with caplog.at_level(logging.DEBUG, logger="bot.runtime.protocol"):
         assert parse_worker_message("   \n") is None
         assert parse_pool_message(b"\n") is None
     assert caplog.text == ""

@@ -11,8 +11,8 @@ import pytest
 
 from bot.db import CancelOutcome, Database, JobRecord, Storage
 from bot.errors import Forbidden, LimitExceeded, NotFound
-from bot.jobs import JobKind, JobStatus
-from bot.queue import JobQueue
+from bot.runtime.jobs import JobKind, JobStatus
+from bot.runtime.queue import JobQueue
 from tests.test_db_support import (
     DATABASES,
     fake_files,

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot.db import Database
-from bot.jobs import JobStatus
-from bot.queue import JobQueue
-from bot.scheduler import Scheduler, SchedulerConfig
+from bot.runtime.jobs import JobStatus
+from bot.runtime.queue import JobQueue
+from bot.runtime.scheduler import Scheduler, SchedulerConfig
 from tests.test_db_support import make_settings, migrated_db
 from tests.test_scheduler import RecordingDeliverer, ScriptedExecutor
 
@@ -24,7 +24,7 @@ ENQUEUE = """
 import asyncio, sys
 from pathlib import Path
 from bot.db import Database
-from bot.queue import JobQueue
+from bot.runtime.queue import JobQueue
 from tests.test_db_support import make_request, make_settings
 
 async def main() -> None:

@@ -1,5 +1,5 @@
-"""Scale-out through Ray: the real :class:`bot.ray_executor.RayExecutor` on a real single-node Ray
-cluster started here, running the real pipeline in Ray actors.
+"""Scale-out through Ray: the real :class:`bot.runtime.ray_executor.RayExecutor` on a real
+single-node Ray cluster started here, running the real pipeline in Ray actors.
 
 * the scheduler and the durable SQLite queue drive it like the local worker pool: real clips,
   fair order, progress, results written into the bot's own clip store;
@@ -21,12 +21,12 @@ import soundfile as sf
 
 from bot.db import Database, Storage
 from bot.errors import JobCancelled
-from bot.jobs import ClipFiles, JobKind, JobProgress, Stage, StoredSection
-from bot.pool import JobTimedOut, WorkerCrashed
-from bot.queue import JobQueue
-from bot.ray_actor import _materialise, pack
-from bot.ray_executor import RayExecutor
-from bot.scheduler import Scheduler, SchedulerConfig
+from bot.runtime.jobs import ClipFiles, JobKind, JobProgress, Stage, StoredSection
+from bot.runtime.pool import JobTimedOut, WorkerCrashed
+from bot.runtime.queue import JobQueue
+from bot.runtime.ray_actor import _materialise, pack
+from bot.runtime.ray_executor import RayExecutor
+from bot.runtime.scheduler import Scheduler, SchedulerConfig
 from bot.settings import Settings, WorkerSpec
 from tests.slow_backend import TEST_BACKENDS
 from tests.test_db_support import make_render, make_request, make_settings, migrated_db

@@ -13,11 +13,11 @@ import pytest
 
 from bot.db import ClipRecord, Database, JobRecord, Storage
 from bot.errors import JobCancelled
-from bot.jobs import AudioFormat, ClipFiles, JobProgress, JobStatus, RenderJob, Stage
-from bot.pool import JobTimedOut, WorkerCrashed
-from bot.queue import JobQueue
-from bot.scheduler import Scheduler, SchedulerConfig
-from bot.store import ClipStore
+from bot.runtime.jobs import AudioFormat, ClipFiles, JobProgress, JobStatus, RenderJob, Stage
+from bot.runtime.pool import JobTimedOut, WorkerCrashed
+from bot.runtime.queue import JobQueue
+from bot.runtime.scheduler import Scheduler, SchedulerConfig
+from bot.storage.clip_store import ClipStore
 from models.base import BackendError
 from tests.test_db_support import make_render, make_request, make_settings, migrated_db
 

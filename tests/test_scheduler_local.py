@@ -11,10 +11,10 @@ import pytest
 import soundfile as sf
 
 from bot.db import Database, JobRecord, Storage
-from bot.jobs import JobKind, JobStatus, Stage
-from bot.local_executor import LocalExecutor
-from bot.queue import JobQueue
-from bot.scheduler import Scheduler, SchedulerConfig
+from bot.runtime.jobs import JobKind, JobStatus, Stage
+from bot.runtime.local_executor import LocalExecutor
+from bot.runtime.queue import JobQueue
+from bot.runtime.scheduler import Scheduler, SchedulerConfig
 from models.base import BackendConfig, MusicBackend
 from models.factory import load_backend
 from tests.slow_backend import SlowBackend

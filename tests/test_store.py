@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import ClipStore
+from bot.storage.clip_store import ClipStore
 
 
 def test_write_is_all_or_nothing(tmp_path: Path) -> None:

@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 
 import pytest
 
-from bot.jobs import RenderJob
-from bot.protocol import (
+from bot.runtime.jobs import RenderJob
+from bot.runtime.protocol import (
     PROTOCOL_VERSION,
     Cancel,
     Done,
@@ -30,7 +30,7 @@ from bot.protocol import (
     WorkerMessage,
     decode_worker_message,
 )
-from bot.worker import GENERIC_FAILURE, TEST_BACKENDS_ENV
+from bot.runtime.worker import GENERIC_FAILURE, TEST_BACKENDS_ENV
 from tests.slow_backend import GARBAGE, TEST_BACKENDS, make_job
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,11 +40,11 @@ WAIT_S = 60.0  # a guard against hangs, not a speed assertion
 
 
 class WorkerUnderTest:
-    """``python -m bot.worker`` with pipes; every stdout line must be a protocol message."""
+    """``python -m bot.runtime.worker`` with pipes; every stdout line must be a protocol message."""
 
     def __init__(self, clips_dir: Path, env: dict[str, str], backend: str, heartbeat_s: float):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.worker", "--backend", backend, "--device", "cpu",
+            [sys.executable, "-m", "bot.runtime.worker", "--backend", backend, "--device", "cpu",
              "--clips-dir", str(clips_dir), "--heartbeat-s", str(heartbeat_s)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=env, cwd=ROOT,

@@ -25,7 +25,7 @@ import soundfile as sf
 
 from bot.audio.stitch import resample
 from bot.errors import ComposerError
-from bot.jobs import AudioFormat
+from bot.runtime.jobs import AudioFormat
 
 __all__ = ["Encoded", "encode", "encode_to_fit"]
 

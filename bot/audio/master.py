@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
 from bot.audio.loudness import SILENCE_LUFS, LoudnessModel, true_peak_envelope
 
@@ -39,6 +38,31 @@ def _db(x: float) -> float:
     return 20.0 * math.log10(x) if x > 0 else float("-inf")
 
 
+def _max_filter(x: AudioArray, size: int) -> AudioArray:
+    """Running maximum over ``size`` frames centred like ``scipy.ndimage.maximum_filter1d``
+    (``mode="nearest"``), in O(n) (van Herk / Gil-Werman: block prefix and suffix maxima)."""
+    n = x.shape[0]
+    left = size // 2
+    padded = np.concatenate([np.full(left, x[0]), x, np.full(size, x[-1])])
+    blocks = -(-padded.shape[0] // size)
+    padded = np.concatenate([padded, np.full(blocks * size - padded.shape[0], x[-1])])
+    grid = padded.reshape(blocks, size)
+    prefix = np.maximum.accumulate(grid, axis=1).ravel()
+    suffix = np.maximum.accumulate(grid[:, ::-1], axis=1)[:, ::-1].ravel()
+    out: AudioArray = np.maximum(suffix[:n], prefix[size - 1 : size - 1 + n])
+    return out
+
+
+def _mean_filter(x: AudioArray, size: int) -> AudioArray:
+    """Moving average over ``size`` frames centred like ``scipy.ndimage.uniform_filter1d``
+    (``mode="nearest"``)."""
+    left = size // 2
+    padded = np.concatenate([np.full(left, x[0]), x, np.full(size - left - 1, x[-1])])
+    csum = np.concatenate([[0.0], np.cumsum(padded, dtype=np.float64)])
+    out: AudioArray = ((csum[size:] - csum[:-size]) / size).astype(np.float32)
+    return out
+
+
 def _reduction_curve(env: npt.NDArray[np.float32], ceiling: float, sample_rate: int) -> AudioArray:
     """Per-frame gain (≤ 1) such that ``gain × env ≤ ceiling`` everywhere, smoothed.
 
@@ -51,8 +75,8 @@ def _reduction_curve(env: npt.NDArray[np.float32], ceiling: float, sample_rate: 
         return np.ones_like(env)
     attack = max(3, int(_ATTACK_S * sample_rate))
     hold = max(attack, int(_HOLD_S * sample_rate))
-    held = maximum_filter1d(reduction, size=hold + attack, mode="nearest")
-    smooth = uniform_filter1d(held, size=attack, mode="nearest")
+    held = _max_filter(reduction, hold + attack)
+    smooth = _mean_filter(held, attack)
     curve: AudioArray = (1.0 - np.maximum(smooth, reduction)).astype(np.float32)
     return curve
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.signal import resample_poly
 
 from models.base import SectionAudio
 
@@ -40,6 +39,8 @@ def resample(audio: AudioArray, from_rate: int, to_rate: int) -> AudioArray:
     if from_rate == to_rate:
         return audio
     g = math.gcd(from_rate, to_rate)
+    from scipy.signal import resample_poly  # only when rates differ: the import is slow
+
     out: AudioArray = resample_poly(audio, to_rate // g, from_rate // g, axis=0).astype(np.float32)
     return out
 

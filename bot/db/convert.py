@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.records import ClipRecord, ClipRelation, JobRecord, SessionRecord, SessionStatus
 from bot.db.tables import ClipRow, GuildRow, JobRow, SessionRow, UserRow, utcnow
-from bot.jobs import AudioFormat, ClipFiles, JobKind, JobStatus, RenderJob
+from bot.runtime.jobs import AudioFormat, ClipFiles, JobKind, JobStatus, RenderJob
 from models.plan import SectionRole
 
 __all__ = [

@@ -1,8 +1,8 @@
 """The jobs repository: every SQL statement about jobs (and the clip row a finished job writes).
 
-Policy (fair order, limits from settings, retries, wake-ups) lives in :mod:`bot.queue`; this module
-only makes each step one transaction.  Status changes are guarded (``WHERE status = ...``) so a
-late or repeated call cannot move a job backwards or finish it twice.
+Policy (fair order, limits from settings, retries, wake-ups) lives in :mod:`bot.runtime.queue`; this
+module only makes each step one transaction.  Status changes are guarded (``WHERE status = ...``) so
+a late or repeated call cannot move a job backwards or finish it twice.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from bot.db.records import (
 )
 from bot.db.tables import ClipRow, GuildRow, GuildSettingsRow, JobRow, UserRow, utcnow
 from bot.errors import Forbidden, JobCancelled, LimitExceeded, NotFound
-from bot.jobs import ClipFiles, JobStatus
+from bot.runtime.jobs import ClipFiles, JobStatus
 
 __all__ = ["JobRepository"]
 

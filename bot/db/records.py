@@ -6,12 +6,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-from bot.jobs import AudioFormat, ClipFiles, JobKind, JobStatus, RenderJob
+from bot.runtime.jobs import AudioFormat, ClipFiles, JobKind, JobStatus, RenderJob
 from bot.settings import Settings
-from bot.spec import RequestSpec
 from models.plan import SectionRole, SongPlan
+
+
+class JsonSpec(Protocol):
+    """What the database needs of a request spec (see :class:`bot.service.spec.RequestSpec`): its
+    JSON form.  A protocol, so that storage does not depend on the request service."""
+
+    def to_json_dict(self) -> dict[str, Any]: ...
+
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -78,7 +85,7 @@ class JobRequest:
     guild_id: int | None = None  # None: a DM
     channel_id: int | None = None
     request_text: str = ""
-    spec: RequestSpec | Mapping[str, Any] | None = None
+    spec: JsonSpec | Mapping[str, Any] | None = None
     parent_clip_id: str | None = None
     relation: ClipRelation | None = None
     session_id: str | None = None
@@ -93,9 +100,9 @@ class JobRequest:
     def spec_json(self) -> dict[str, Any] | None:
         if self.spec is None:
             return None
-        if isinstance(self.spec, RequestSpec):
-            return self.spec.to_json_dict()
-        return dict(self.spec)
+        if isinstance(self.spec, Mapping):
+            return dict(self.spec)
+        return self.spec.to_json_dict()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,5 @@
 """The request parser: plain words ("@composer make a chill lofi intro at 90 bpm in A minor",
-``/compose outro 85bpm``) and slash options → a validated :class:`bot.spec.RequestSpec`.
+``/compose outro 85bpm``) and slash options → a validated :class:`bot.service.spec.RequestSpec`.
 
 Pure Python, no Discord and no I/O at parse time.  See :mod:`bot.parsing.parser` for the
 pipeline and the rules for nonsense input, :mod:`bot.parsing.keys` for when a letter is a key,

@@ -44,7 +44,7 @@ from bot.parsing.vocab import (
     VOCAB_WORDS,
     Cat,
 )
-from bot.spec import RequestKind, RequestSpec, SlashOptions
+from bot.service.spec import RequestKind, RequestSpec, SlashOptions
 
 __all__ = ["parse_request"]
 

@@ -20,7 +20,7 @@ from bot.parsing.limits import ParseLimits, format_bpm, format_duration, format_
 from bot.parsing.scan import Field, Found, Scan, Topic
 from bot.parsing.structure import MAX_SEED
 from bot.parsing.vocab import Cat, backend_names, lookup_style
-from bot.spec import RequestKind, SlashOptions
+from bot.service.spec import RequestKind, SlashOptions
 from models.plan import Key, Meter, SectionRole
 from models.styles import STYLE_IDS
 

@@ -1,5 +1,5 @@
-"""An in-process :class:`~bot.scheduler.Executor`: the real pipeline
-(:func:`bot.pipeline.render_job`) in worker threads, with backends loaded in this process.
+"""An in-process :class:`~bot.runtime.scheduler.Executor`: the real pipeline
+(:func:`bot.runtime.pipeline.render_job`) in worker threads, with backends loaded in this process.
 
 Used by the CLI, benchmarks, fast scheduler tests and ``python -m bot.host --executor local``.
 Each loaded backend instance is one slot (backends are not assumed to be thread-safe).  A thread
@@ -18,8 +18,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
-from bot.jobs import ClipFiles, JobProgress, RenderJob
-from bot.pool import JobError, JobTimedOut
+from bot.runtime.jobs import ClipFiles, JobProgress, RenderJob
+from bot.runtime.pool import JobError, JobTimedOut
 from bot.settings import Settings
 from models.base import BackendConfig, MusicBackend
 
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 
 class RenderFn(Protocol):
-    """The shape of :func:`bot.pipeline.render_job`."""
+    """The shape of :func:`bot.runtime.pipeline.render_job`."""
 
     def __call__(
         self,
@@ -43,7 +43,7 @@ class RenderFn(Protocol):
 
 
 def _default_render() -> RenderFn:
-    from bot.pipeline import render_job
+    from bot.runtime.pipeline import render_job
 
     return render_job
 

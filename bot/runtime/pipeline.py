@@ -24,8 +24,8 @@ from bot.audio.master import master
 from bot.audio.stitch import stitch
 from bot.audio.waveform import waveform_png
 from bot.errors import ComposerError, JobCancelled
-from bot.jobs import ClipFiles, JobKind, JobProgress, RenderJob, Stage, StoredSection
-from bot.store import ClipStore
+from bot.runtime.jobs import ClipFiles, JobKind, JobProgress, RenderJob, Stage, StoredSection
+from bot.storage.clip_store import ClipStore
 from models.base import MusicBackend, SectionAudio
 from models.midi import join_midi
 

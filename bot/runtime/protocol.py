@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, TypeAlias
 
 from bot.errors import ComposerError, JobCancelled
-from bot.jobs import ClipFiles, JobProgress, RenderJob
+from bot.runtime.jobs import ClipFiles, JobProgress, RenderJob
 from models.base import BackendError
 
 __all__ = [

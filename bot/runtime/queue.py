@@ -37,7 +37,7 @@ from bot.db.records import (
     Recovery,
 )
 from bot.errors import JobCancelled, LimitExceeded, RequestError
-from bot.jobs import ClipFiles, JobKind, JobStatus, RenderJob
+from bot.runtime.jobs import ClipFiles, JobKind, JobStatus, RenderJob
 from bot.settings import Settings
 
 __all__ = ["Accepted", "JobQueue", "choose_next", "fair_order"]

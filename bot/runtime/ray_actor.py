@@ -1,8 +1,9 @@
-"""The Ray actor behind :class:`bot.ray_executor.RayExecutor`: one backend loaded once, many jobs.
+"""The Ray actor behind :class:`bot.runtime.ray_executor.RayExecutor`: one backend loaded once,
+many jobs.
 
-It is the Ray counterpart of a ``bot.worker`` process and runs the same pipeline
-(:func:`bot.pipeline.render_job`).  Nodes of a Ray cluster do not share the bot's disk, so the
-stored sections a job continues from travel with the job as bytes, and the finished clip comes
+It is the Ray counterpart of a ``bot.runtime.worker`` process and runs the same pipeline
+(:func:`bot.runtime.pipeline.render_job`).  Nodes of a Ray cluster do not share the bot's disk, so
+the stored sections a job continues from travel with the job as bytes, and the finished clip comes
 back as bytes for the bot to write into its own clip store.  Errors come back as plain data
 (never as pickled exceptions), so the bot side does not depend on how Ray wraps them.
 
@@ -21,8 +22,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from bot.jobs import JobProgress, RenderJob, StoredSection
-from bot.protocol import job_failure
+from bot.runtime.jobs import JobProgress, RenderJob, StoredSection
+from bot.runtime.protocol import job_failure
 from models.base import BackendConfig
 
 __all__ = ["RenderActor"]
@@ -78,7 +79,7 @@ class RenderActor:
         return result | {"progress": unread}
 
     def _render(self, payload: Payload) -> dict[str, Any]:
-        from bot.pipeline import render_job
+        from bot.runtime.pipeline import render_job
         from models.base import MusicBackend
 
         job = RenderJob.from_dict(payload["job"])

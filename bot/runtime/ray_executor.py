@@ -1,5 +1,6 @@
-"""Scale-out past one machine through Ray: an :class:`~bot.scheduler.Executor` whose workers are
-Ray actors (:class:`bot.ray_actor.RenderActor`) placed anywhere in a Ray cluster.
+"""Scale-out past one machine through Ray: an :class:`~bot.runtime.scheduler.Executor` whose
+workers are Ray actors (:class:`bot.runtime.ray_actor.RenderActor`) placed anywhere in a Ray
+cluster.
 
 The bot keeps everything that must survive a crash — the durable queue, the clip store, delivery —
 on its own machine; Ray only runs renders.  Each ``[[workers]]`` device becomes one actor that
@@ -8,8 +9,8 @@ loads its backend once: a ``cuda:N`` entry asks Ray for one GPU (Ray picks the n
 continue from as bytes and clips come back as bytes, so nodes need no shared disk.
 
 Supervision matches the local worker pool: a job past its timeout kills its actor (a fresh one
-replaces it) and raises :class:`~bot.pool.JobTimedOut`; an actor that dies (node lost, OOM, kill)
-raises :class:`~bot.pool.WorkerCrashed`; both are retried by the scheduler.
+replaces it) and raises :class:`~bot.runtime.pool.JobTimedOut`; an actor that dies (node lost,
+OOM, kill) raises :class:`~bot.runtime.pool.WorkerCrashed`; both are retried by the scheduler.
 
 ``settings.ray_address``: ``"auto"`` or ``"ray://head:10001"`` joins a cluster; ``"local"``
 starts a private single-node Ray (tests, trying it out).  Needs ``pip install
@@ -28,12 +29,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.errors import ConfigError, JobCancelled
-from bot.jobs import ClipFiles, JobProgress, RenderJob
-from bot.pool import JobError, JobTimedOut, WorkerCrashed
-from bot.pool.launch import worker_specs
-from bot.ray_actor import RenderActor, pack
+from bot.runtime.jobs import ClipFiles, JobProgress, RenderJob
+from bot.runtime.pool import JobError, JobTimedOut, WorkerCrashed
+from bot.runtime.pool.launch import worker_specs
+from bot.runtime.ray_actor import RenderActor, pack
 from bot.settings import Settings, WorkerSpec
-from bot.store import ClipStore
+from bot.storage.clip_store import ClipStore
 from models.base import BackendConfig
 
 __all__ = ["RayExecutor"]

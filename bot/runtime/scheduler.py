@@ -8,10 +8,11 @@ and hands them to a :class:`Deliverer`.
   delivery is marked in the database after the deliverer returns, and undelivered results are
   handed over again after a restart (so a deliverer must be idempotent per job id, or accept
   at-least-once delivery in the window between delivering and marking).
-* Retries: :class:`~bot.pool.WorkerCrashed`, :class:`~bot.pool.JobTimedOut` and any error whose
-  ``retryable`` flag is set go back to the queue while attempts are left; other errors fail the
-  job with their ``user_message``.  Cancelled jobs end ``cancelled`` and the deliverer's
-  ``failed`` is called with the job (status ``cancelled``) so the progress message can be updated.
+* Retries: :class:`~bot.runtime.pool.WorkerCrashed`, :class:`~bot.runtime.pool.JobTimedOut` and
+  any error whose ``retryable`` flag is set go back to the queue while attempts are left; other
+  errors fail the job with their ``user_message``.  Cancelled jobs end ``cancelled`` and the
+  deliverer's ``failed`` is called with the job (status ``cancelled``) so the progress message can
+  be updated.
 * Staged shutdown (:meth:`Scheduler.stop`): stop taking work, let running jobs finish until the
   drain deadline, then cancel the rest through the executor (they go back to the queue without
   spending an attempt), then cancel what still hangs.  Every task is owned and awaited.
@@ -34,9 +35,9 @@ from typing import Protocol
 
 from bot.db.records import ClipRecord, JobRecord, Recovery
 from bot.errors import ComposerError, JobCancelled
-from bot.jobs import ClipFiles, JobProgress, JobStatus, RenderJob
-from bot.pool import JobTimedOut, WorkerCrashed
-from bot.queue import JobQueue
+from bot.runtime.jobs import ClipFiles, JobProgress, JobStatus, RenderJob
+from bot.runtime.pool import JobTimedOut, WorkerCrashed
+from bot.runtime.queue import JobQueue
 from models.base import BackendError
 from models.plan import PlanError
 

@@ -1,15 +1,15 @@
 """A long-lived worker process: loads one backend once, then renders many jobs.
 
-Run by :class:`bot.pool.WorkerPool`::
+Run by :class:`bot.runtime.pool.WorkerPool`::
 
-    python -m bot.worker --backend NAME --device DEV --clips-dir DIR
+    python -m bot.runtime.worker --backend NAME --device DEV --clips-dir DIR
         [--checkpoint-dir D] [--soundfont F] [--sample-rate N] [--heartbeat-s S]
 
-It speaks the JSON-lines protocol of :mod:`bot.protocol`: jobs, cancels and shutdown arrive on
-stdin; ready/progress/done/failed/heartbeat messages leave on a *dedicated* descriptor.  At start-up
-the original stdout is duplicated for the protocol and descriptor 1 is pointed at stderr, so that a
-library (or C code) printing to stdout cannot corrupt the protocol; stdin is likewise moved aside
-and descriptor 0 points at ``/dev/null``.  Logs go to stderr.
+It speaks the JSON-lines protocol of :mod:`bot.runtime.protocol`: jobs, cancels and shutdown arrive
+on stdin; ready/progress/done/failed/heartbeat messages leave on a *dedicated* descriptor.  At
+start-up the original stdout is duplicated for the protocol and descriptor 1 is pointed at stderr,
+so that a library (or C code) printing to stdout cannot corrupt the protocol; stdin is likewise
+moved aside and descriptor 0 points at ``/dev/null``.  Logs go to stderr.
 
 Threads: the main thread runs jobs one at a time; a reader thread handles ``cancel`` while a job
 runs (it sets the flag ``should_cancel`` reads) and ``shutdown``/EOF; a heartbeat thread writes a
@@ -41,8 +41,8 @@ from pathlib import Path
 from typing import IO, Protocol
 
 from bot.errors import JobCancelled
-from bot.jobs import ClipFiles, JobProgress, RenderJob
-from bot.protocol import (
+from bot.runtime.jobs import ClipFiles, JobProgress, RenderJob
+from bot.runtime.protocol import (
     GENERIC_FAILURE,
     Cancel,
     Done,
@@ -104,7 +104,9 @@ class WorkerArgs:
 
 
 def parse_args(argv: Sequence[str] | None = None) -> WorkerArgs:
-    p = argparse.ArgumentParser(prog="python -m bot.worker", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(
+        prog="python -m bot.runtime.worker", description=__doc__.split("\n")[0]
+    )
     p.add_argument("--backend", required=True)
     p.add_argument("--device", default="cpu")
     p.add_argument("--clips-dir", type=Path, required=True)
@@ -305,7 +307,7 @@ class Worker:
 
 
 def _load_renderer() -> Renderer:
-    from bot.pipeline import render_job
+    from bot.runtime.pipeline import render_job
 
     return render_job
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from bot.errors import RequestError
-from bot.spec import RequestKind, RequestSpec
+from bot.service.spec import RequestKind, RequestSpec
 from models.plan import PlanError, SongPlan
 from models.planning import PlanRequest, plan_request
 from models.styles import STYLE_IDS

@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import replace
 from pathlib import Path
 
 from bot.db import (
@@ -31,13 +30,14 @@ from bot.db import (
     normalize_id,
 )
 from bot.errors import Forbidden, NotFound, RequestError
-from bot.jobs import AudioFormat, JobKind, OutputSpec, Quality, RenderJob, StoredSection
 from bot.parsing import ParseLimits, parse_request
-from bot.planning import new_seed, plan_from_spec
-from bot.queue import Accepted, JobQueue
+from bot.runtime.jobs import AudioFormat, JobKind, OutputSpec, Quality, RenderJob, StoredSection
+from bot.runtime.queue import Accepted, JobQueue
+from bot.service.planning import new_seed, plan_from_spec
+from bot.service.sessions import plan_for_session_take
+from bot.service.spec import RequestKind, RequestSpec, SlashOptions
+from bot.service.types import Prepared, QueueStatus, Requester
 from bot.settings import Settings
-from bot.spec import RequestKind, RequestSpec, SlashOptions
-from models.plan import SectionRole, SongPlan
 from models.planning import next_section, vary_plan
 
 __all__ = ["ComposerService", "Prepared", "QueueStatus", "Requester"]
@@ -45,50 +45,6 @@ __all__ = ["ComposerService", "Prepared", "QueueStatus", "Requester"]
 log = logging.getLogger(__name__)
 
 _UPLOAD_MARGIN = 0.98  # keep the audio a little under the per-file upload limit
-
-
-@dataclass(frozen=True, slots=True)
-class Requester:
-    """Who asked, where, and how to answer them."""
-
-    user_id: int
-    guild_id: int | None = None  # None: a DM
-    channel_id: int | None = None
-    parent_channel_id: int | None = None  # the channel a thread belongs to
-    upload_limit_bytes: int | None = None
-    application_id: int | None = None
-    interaction_token: str | None = None
-    interaction_created_at: datetime | None = None
-    original_message_id: int | None = None  # the user's message, for conversation replies
-    progress_message_id: int | None = None
-    is_admin: bool = False  # Manage Server
-
-
-@dataclass(frozen=True, slots=True)
-class QueueStatus:
-    mine: tuple[tuple[JobRecord, int | None], ...]  # my queued/running jobs and their positions
-    queued: int
-    running: int
-
-
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """A request that has been understood and planned, ready to be queued."""
-
-    spec: RequestSpec | None
-    plan: SongPlan
-    sections: tuple[int, ...]
-    text: str = ""
-    parent: ClipRecord | None = None
-    relation: ClipRelation | None = None
-    previous: StoredSection | None = None
-    backend: str | None = None
-    quality: Quality = Quality.PREVIEW
-    refine: tuple[StoredSection, ...] = ()
-    session_id: str | None = None
-    session_role: SectionRole | None = None
-    kind: JobKind | None = None
-    stitch: tuple[StoredSection, ...] = ()
 
 
 class ComposerService:
@@ -123,8 +79,6 @@ class ComposerService:
             spec = replace(spec, kind=RequestKind.SONG)
         session = await self._session_for(who)
         if session is not None:
-            from bot.sessions import plan_for_session_take
-
             return await plan_for_session_take(self, session, spec, text)
         plan, indices = plan_from_spec(spec, default_style=guild.default_style)
         return Prepared(spec, plan, indices, text=text)
@@ -278,7 +232,7 @@ class ComposerService:
         return record, outcome
 
     async def queue_status(self, who: Requester) -> QueueStatus:
-        from bot.jobs import JobStatus
+        from bot.runtime.jobs import JobStatus
 
         positions = await self.queue.positions()
         mine = tuple((j, positions.get(j.id)) for j in await self.queue.active(who.user_id))
@@ -368,7 +322,7 @@ class ComposerService:
         return RequestSpec.from_json_dict(job.spec_json) if job and job.spec_json else None
 
     def _meta(self, clip: ClipRecord) -> dict[str, object]:
-        from bot.store import ClipStore
+        from bot.storage.clip_store import ClipStore
 
         try:
             return ClipStore(Path(clip.directory).parent).read_meta(clip.id)

@@ -8,15 +8,16 @@ from typing import TYPE_CHECKING
 
 from bot.db import SessionClose, SessionRecord, TopClip
 from bot.errors import Forbidden, RequestError
-from bot.jobs import JobKind, StoredSection
 from bot.parsing import parse_request
-from bot.planning import new_seed, plan_from_spec
-from bot.spec import RequestKind, RequestSpec
+from bot.runtime.jobs import JobKind, StoredSection
+from bot.service.planning import new_seed, plan_from_spec
+from bot.service.spec import RequestKind, RequestSpec
+from bot.service.types import Prepared, Requester
 from models.plan import SectionPlan, SectionRole, SongPlan
 from models.planning import vary_plan
 
 if TYPE_CHECKING:
-    from bot.service import ComposerService, Prepared, Requester
+    from bot.service.requests import ComposerService
 
 __all__ = [
     "close_session",
@@ -62,7 +63,6 @@ async def plan_for_session_take(
     service: ComposerService, session: SessionRecord, spec: RequestSpec, text: str
 ) -> Prepared:
     """A member's take on one section of the session's locked plan."""
-    from bot.service import Prepared
 
     locked = session.plan
     clashes = []
@@ -131,7 +131,6 @@ async def prepare_session_song(
 ) -> tuple[Prepared, tuple[SectionRole, ...]]:
     """Stitch the top-voted clip of each section, in song order, into one song.
     Returns the prepared job and the sections that had no clip (skipped)."""
-    from bot.service import Prepared
 
     _require_arranger(session, who)
     roles = parse_order(order, session.roles)

@@ -1,7 +1,8 @@
 """What a person asked for, validated: the output of the request parser.
 
 The parser (:mod:`bot.parsing`) turns free text plus optional slash options into a
-:class:`RequestSpec`; :mod:`bot.planning` turns a spec into a :class:`~models.plan.SongPlan`.
+:class:`RequestSpec`; :mod:`bot.service.planning` turns a spec into a
+:class:`~models.plan.SongPlan`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What :meth:`WorkerPool.run <bot.pool.WorkerPool.run>` raises besides
+"""What :meth:`WorkerPool.run <bot.runtime.pool.WorkerPool.run>` raises besides
 :class:`bot.errors.JobCancelled`.
 
 All are :class:`~bot.errors.ComposerError` subclasses with a ``user_message`` and a ``retryable``

@@ -93,7 +93,7 @@ def plan_workers(
             counters[spec.backend] = index + 1
             worker_device, device_env = _device_env(device, cpu_threads)
             argv = [
-                spec.python, "-m", "bot.worker",
+                spec.python, "-m", "bot.runtime.worker",
                 "--backend", spec.backend,
                 "--device", worker_device,
                 "--clips-dir", clips_dir,

@@ -16,11 +16,11 @@ import logging
 from collections.abc import Callable
 
 from bot.errors import ConfigError
-from bot.jobs import ClipFiles, JobProgress, RenderJob
-from bot.pool.errors import JobError, WorkerCrashed
-from bot.pool.launch import plan_workers
-from bot.pool.process import ExitReason, WorkerProcess, WorkerStartError
-from bot.pool.slot import PoolStats, Slot, WorkerState, WorkerStats
+from bot.runtime.jobs import ClipFiles, JobProgress, RenderJob
+from bot.runtime.pool.errors import JobError, WorkerCrashed
+from bot.runtime.pool.launch import plan_workers
+from bot.runtime.pool.process import ExitReason, WorkerProcess, WorkerStartError
+from bot.runtime.pool.slot import PoolStats, Slot, WorkerState, WorkerStats
 from bot.settings import Settings
 
 __all__ = ["PoolStats", "WorkerPool", "WorkerState", "WorkerStats"]

@@ -1,6 +1,6 @@
 """One incarnation of a worker process: launch, protocol I/O, the job it runs, stop and reap.
 
-The supervisor in :mod:`bot.pool.pool` owns a :class:`WorkerProcess` from :meth:`spawn` to
+The supervisor in :mod:`bot.runtime.pool.pool` owns a :class:`WorkerProcess` from :meth:`spawn` to
 :meth:`close`; ``close`` always reaps the process and awaits the three tasks this object owns (the
 exit waiter and the stdout and stderr readers), so no zombie and no orphan task is left behind.
 """
@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.errors import JobCancelled
-from bot.jobs import JobProgress, RenderJob
-from bot.pool.errors import JobError, JobTimedOut, PoolError, WorkerCrashed
-from bot.pool.launch import WorkerLaunch
-from bot.protocol import (
+from bot.runtime.jobs import JobProgress, RenderJob
+from bot.runtime.pool.errors import JobError, JobTimedOut, PoolError, WorkerCrashed
+from bot.runtime.pool.launch import WorkerLaunch
+from bot.runtime.protocol import (
     MAX_LINE_BYTES,
     PROTOCOL_VERSION,
     Cancel,

@@ -6,8 +6,8 @@ import asyncio
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.pool.launch import WorkerLaunch
-from bot.pool.process import WorkerProcess
+from bot.runtime.pool.launch import WorkerLaunch
+from bot.runtime.pool.process import WorkerProcess
 
 __all__ = ["PoolStats", "Slot", "WorkerState", "WorkerStats"]
 
