@@ -137,26 +137,6 @@ def test_ending_rings_out_on_the_tonic(backend: EmbeddedBackend) -> None:
     assert lead.notes[-1].pitch % 12 == plan.key.tonic  # the melody lands on the tonic
 
 
-def test_lofi_tape_darkens_and_adds_vinyl(backend: EmbeddedBackend) -> None:
-    from models.embedded.render import RenderSettings
-
-    plan, section = section_plan("lofi", Key.parse("C minor"), 85, bars=4, seed=9)
-    score = backend.compose(plan, section)
-    backend.renderer.calibrate(score)
-    clean, _ = backend.renderer.render(score, RenderSettings(tape=False, seed=1))
-    dusty, body = backend.renderer.render(score, RenderSettings(tape=True, seed=1))
-
-    def band(x: np.ndarray, lo: float, hi: float) -> float:
-        spectrum = np.abs(np.fft.rfft(x[:body].mean(axis=1).astype(np.float64))) ** 2
-        freqs = np.fft.rfftfreq(body, 1 / SR)
-        return float(spectrum[(freqs >= lo) & (freqs < hi)].sum())
-
-    assert band(dusty, 5000, 10000) < 0.8 * band(clean, 5000, 10000)  # hiss included
-    assert band(dusty, 60, 1000) == pytest.approx(band(clean, 60, 1000), rel=0.1)
-    # hiss and crackle where the music has gone quiet (the end of the tail)
-    assert np.abs(dusty[-2000:-500]).mean() > 5 * np.abs(clean[-2000:-500]).mean()
-
-
 def test_default_soundfont_is_the_one_shipped_with_pretty_midi() -> None:
     path = default_soundfont()
     assert path.name == "TimGM6mb.sf2" and path.is_file()

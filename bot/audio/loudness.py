@@ -5,6 +5,9 @@ needs the same quantity many times for gain curves it is still choosing; :class:
 computes the K-weighted signal once and then evaluates the loudness of ``gain(t) × signal`` for a
 slowly varying gain without filtering again (exact for a constant gain, within a few hundredths of
 a LU for a limiter's gain curve; the tests check the final result with pyloudnorm itself).
+The K-weighting filter (the same two RBJ-cookbook biquads pyloudnorm uses) is applied as an FFT
+convolution with its impulse response, so the mastering path needs neither scipy.signal nor
+pyloudnorm (importing them costs half a second).
 """
 
 from __future__ import annotations
@@ -14,8 +17,6 @@ import math
 
 import numpy as np
 import numpy.typing as npt
-import pyloudnorm
-from scipy.signal import sosfilt
 
 __all__ = [
     "SILENCE_LUFS",
@@ -42,16 +43,74 @@ def _as_2d(audio: FloatArray) -> FloatArray:
 
 def integrated_lufs(audio: FloatArray, sample_rate: int) -> float:
     """Integrated gated loudness (pyloudnorm, BS.1770-4); :data:`SILENCE_LUFS` for silence."""
+    import pyloudnorm
+
     x = _as_2d(np.asarray(audio, dtype=np.float64))
     value = float(pyloudnorm.Meter(sample_rate).integrated_loudness(x))
     return value if math.isfinite(value) else SILENCE_LUFS
 
 
+_K_IR_S = 0.1  # the K-weighting response has decayed below 1e-7 by then (38 Hz high-pass)
+_FFT_BLOCK = 1 << 17
+
+
+def _biquad(kind: str, gain_db: float, q: float, fc: float, rate: int) -> tuple[float, ...]:
+    """RBJ cookbook coefficients (b0, b1, b2, a1, a2), normalised by a0."""
+    a = 10.0 ** (gain_db / 40.0)
+    w0 = 2.0 * math.pi * fc / rate
+    cos, alpha = math.cos(w0), math.sin(w0) / (2.0 * q)
+    if kind == "high_shelf":
+        root = 2.0 * math.sqrt(a) * alpha
+        b = (
+            a * ((a + 1) + (a - 1) * cos + root),
+            -2 * a * ((a - 1) + (a + 1) * cos),
+            a * ((a + 1) + (a - 1) * cos - root),
+        )
+        den: tuple[float, float, float] = (
+            (a + 1) - (a - 1) * cos + root,
+            2 * ((a - 1) - (a + 1) * cos),
+            (a + 1) - (a - 1) * cos - root,
+        )
+    else:  # high pass
+        b = ((1 + cos) / 2, -(1 + cos), (1 + cos) / 2)
+        den = (1 + alpha, -2 * cos, 1 - alpha)
+    a0 = den[0]
+    return (b[0] / a0, b[1] / a0, b[2] / a0, den[1] / a0, den[2] / a0)
+
+
 @functools.lru_cache(maxsize=8)
-def _k_weighting_sos(rate: int) -> FloatArray:
-    """pyloudnorm's two K-weighting biquads as second-order sections."""
-    meter = pyloudnorm.Meter(rate)
-    return np.array([np.concatenate([f.b, f.a]) for f in meter._filters.values()])
+def _k_weighting_ir(rate: int) -> FloatArray:
+    """Impulse response of the BS.1770 K-weighting (pyloudnorm's high shelf + high pass)."""
+    n = int(_K_IR_S * rate)
+    x = [0.0] * n
+    x[0] = 1.0
+    for coeffs in (
+        _biquad("high_shelf", 4.0, 1 / math.sqrt(2), 1500.0, rate),
+        _biquad("high_pass", 0.0, 0.5, 38.0, rate),
+    ):
+        b0, b1, b2, a1, a2 = coeffs
+        y = [0.0] * n
+        x1 = x2 = y1 = y2 = 0.0
+        for i, xi in enumerate(x):
+            yi = b0 * xi + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2
+            y[i] = yi
+            x2, x1, y2, y1 = x1, xi, y1, yi
+        x = y
+    return np.asarray(x)
+
+
+def _k_weighted(x: FloatArray, rate: int) -> FloatArray:
+    """``x`` (channels, frames) through the K-weighting filter: overlap-add FFT convolution."""
+    ir = _k_weighting_ir(rate)
+    taps = ir.size
+    step = _FFT_BLOCK - taps + 1
+    n = x.shape[1]
+    spectrum = np.fft.rfft(ir, _FFT_BLOCK)
+    out = np.zeros((x.shape[0], n + _FFT_BLOCK), np.float64)
+    for start in range(0, n, step):
+        block = np.fft.irfft(np.fft.rfft(x[:, start : start + step], _FFT_BLOCK) * spectrum)
+        out[:, start : start + _FFT_BLOCK] += block
+    return out[:, :n]
 
 
 class LoudnessModel:
@@ -62,7 +121,7 @@ class LoudnessModel:
         n = x.shape[1]
         if n < int(_BLOCK_S * sample_rate):
             raise ValueError("audio is shorter than one 400 ms gating block")
-        weighted = sosfilt(_k_weighting_sos(sample_rate), x, axis=1)
+        weighted = _k_weighted(x, sample_rate)
         self._energy = np.square(weighted).sum(axis=0)  # L and R channel weights are 1.0
         duration_s = n / sample_rate
         blocks = int(np.round((duration_s - _BLOCK_S) / (_BLOCK_S * _STEP))) + 1

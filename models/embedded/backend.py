@@ -6,7 +6,7 @@ MIDI SoundFont renders it on the CPU.  The SoundFont is loaded once per backend 
 
 from __future__ import annotations
 
-import importlib.resources
+import importlib.util
 import logging
 from pathlib import Path
 from typing import ClassVar
@@ -20,13 +20,14 @@ from models.base import (
 )
 from models.embedded.arrangements import arrangement_for
 from models.embedded.composer import compose_section
+from models.embedded.production import production_for
 from models.embedded.render import Renderer, RenderSettings
 from models.embedded.score import Score
 from models.midi import section_midi
 from models.plan import SectionPlan, SectionRole, SongPlan
 from models.styles import STYLE_IDS
 
-__all__ = ["EmbeddedBackend", "default_soundfont", "load"]
+__all__ = ["EmbeddedBackend", "default_soundfont", "load", "render_settings"]
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +37,14 @@ ENDING_TAIL_S = 2.0
 
 
 def default_soundfont() -> Path:
-    """``TimGM6mb.sf2`` as shipped inside the installed ``pretty_midi`` package."""
-    try:
-        root = importlib.resources.files("pretty_midi")
-    except ModuleNotFoundError as exc:
+    """``TimGM6mb.sf2`` as shipped inside the installed ``pretty_midi`` package (found without
+    importing it: that would cost a tenth of a second)."""
+    spec = importlib.util.find_spec("pretty_midi")
+    if spec is None or not spec.submodule_search_locations:
         raise BackendError(
             "no SoundFont configured and pretty_midi (which ships TimGM6mb.sf2) is not installed"
-        ) from exc
-    return Path(str(root / "TimGM6mb.sf2"))
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "TimGM6mb.sf2"
 
 
 class EmbeddedBackend(MusicBackend):
@@ -94,18 +95,7 @@ class EmbeddedBackend(MusicBackend):
         self.renderer.calibrate(score)
         if progress is not None:
             progress(0.2, "rendering")
-        arrangement = arrangement_for(plan.style)
-        ending = section.role is SectionRole.OUTRO
-        settings = RenderSettings(
-            reverb_wet=arrangement.reverb_wet,
-            reverb_decay_s=arrangement.reverb_decay_s,
-            gain_db=arrangement.gain_db,
-            tape=arrangement.tape,
-            tail_s=ENDING_TAIL_S if ending else TAIL_S,
-            fade_out_s=0.6 if ending else 0.25,
-            seed=plan.seed * 131 + section.index,
-        )
-        audio, body_frames = self.renderer.render(score, settings)
+        audio, body_frames = self.renderer.render(score, render_settings(plan, section))
         midi = section_midi(score)
         if progress is not None:
             progress(1.0, "rendered")
@@ -123,6 +113,20 @@ class EmbeddedBackend(MusicBackend):
             midi=midi,
             notes=_remarks(plan),
         )
+
+
+def render_settings(plan: SongPlan, section: SectionPlan) -> RenderSettings:
+    """How a section of ``plan`` is rendered: its (sub-)style's production, tail and gain."""
+    ending = section.role is SectionRole.OUTRO
+    substyle = str(getattr(plan, "substyle", "") or "")
+    return RenderSettings(
+        production=production_for(plan.style, substyle),
+        section_role=section.role.value,
+        gain_db=arrangement_for(plan.style).gain_db,
+        tail_s=ENDING_TAIL_S if ending else TAIL_S,
+        fade_out_s=0.6 if ending else 0.25,
+        seed=plan.seed * 131 + section.index,
+    )
 
 
 def _check(plan: SongPlan, section: SectionPlan) -> None:

@@ -1,28 +1,38 @@
-"""Synthesis: drive TinySoundFont with a sorted event list, then add a room, tape and headroom.
+"""Synthesis: drive TinySoundFont with a sorted event list, then produce the mix.
 
-The SoundFont is loaded once per :class:`Renderer`.  A score is rendered in two passes (drums and
-bass, then everything else) so the room can be drier on the rhythm section; the room itself is a
-convolution with a synthetic, decorrelated stereo impulse response computed at ~12 kHz (a warm
-room does not need more) and interpolated back up.
+The SoundFont is loaded once per :class:`Renderer`.  A score is rendered bus by bus (the tracks
+that share an effect chain of the style's :class:`~models.embedded.production.Production`); each
+bus runs through its chain and sends to one shared room, which runs at ~12 kHz (a room's
+reflections need no more) and is interpolated back up.  The style's master bus and record noise
+come last, then headroom.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from scipy import signal
 
 from models.base import BackendError
+from models.embedded.production import Bus, Production, bus_key
+from models.embedded.production.chains import (
+    Cues,
+    apply_effects,
+    apply_snare_verb,
+    room_response,
+    vinyl,
+)
+from models.embedded.production.tables import NEUTRAL
 from models.embedded.routing import BEND, NOTE_OFF, NOTE_ON, route
 from models.embedded.score import Score, Track
 from models.plan import Key, Mode, PartRole
 
-__all__ = ["RenderSettings", "Renderer"]
+__all__ = ["RenderSettings", "Renderer", "section_cues"]
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +43,20 @@ _FLUSH_FRAMES = 4096
 REFERENCE_DB = -33.0
 #: Gain after mixing that brings a typical arrangement to a healthy level with headroom.
 MASTER_GAIN_DB = 5.0
+#: Threads running effect chains while the synth renders the next bus.
+FX_THREADS = 2
+
+
+_KICKS = frozenset({35, 36})
+_SNARES = frozenset({37, 38, 39, 40})
 
 
 @dataclass(frozen=True, slots=True)
 class RenderSettings:
-    reverb_wet: float = 0.25
-    reverb_decay_s: float = 1.4
+    production: Production = NEUTRAL
+    section_role: str = ""  # e.g. "intro": some effects (filter sweeps) depend on it
+    reverb_wet: float | None = None  # overrides the production's room level (0: dry)
     gain_db: float = 0.0
-    tape: bool = False
     tail_s: float = 1.5
     fade_out_s: float = 0.25  # fade at the very end of the tail
     seed: int = 0  # vinyl crackle positions
@@ -66,11 +82,9 @@ class Renderer:
             raise BackendError(f"could not load SoundFont {soundfont}: {exc}") from exc
         self._lock = threading.Lock()
         self._scratch = np.zeros((_FLUSH_FRAMES, 2), np.float32)
-        self._irs: dict[tuple[float, int], npt.NDArray[np.float32]] = {}
         self._loudness: dict[tuple[bool, int, int], float] = {}
         self._kicks: dict[int, tuple[float, float]] = {}
         self._probe = np.zeros((int(0.5 * sample_rate), 2), np.float32)
-        self._hiss = np.zeros((1, 2), np.float32)
 
     # --- public -------------------------------------------------------------------------------
 
@@ -93,29 +107,60 @@ class Renderer:
             return {t.name: self._render_tracks(score, [t], total) for t in score.tracks}
 
     def render(self, score: Score, settings: RenderSettings) -> tuple[Audio, int]:
-        """Render ``score``: returns (stereo float32 audio, body_frames)."""
+        """Render ``score``: returns (stereo float32 audio, body_frames).
+
+        Tracks are synthesised bus by bus (see :mod:`models.embedded.production`); while the
+        synth renders the next bus, earlier ones run through their effects on helper threads
+        (pedalboard releases the GIL), and are summed in score order.
+        """
         sr = self.sample_rate
         body_frames = round(score.body_s * sr)
         total = body_frames + round(settings.tail_s * sr)
-        rhythm = [t for t in score.tracks if t.is_drum or t.role.value == "bass"]
-        other = [t for t in score.tracks if not (t.is_drum or t.role.value == "bass")]
-        with self._lock:
-            mix = self._render_tracks(score, rhythm, total)
-            wet = self._render_tracks(score, other, total)
-        if settings.reverb_wet > 0:
-            room = self._room(
-                mix,
-                wet,
-                dry_send=_mean_send(rhythm),
-                wet_send=_mean_send(other),
-                decay_s=settings.reverb_decay_s,
-                level=settings.reverb_wet,
-            )
-        mix += wet
-        if settings.reverb_wet > 0:
-            self._add_upsampled(mix, room)
-        if settings.tape:
-            mix = self._tape(mix, settings.seed)
+        production = settings.production
+        cues = section_cues(score, sr, settings.section_role)
+        groups = _bus_groups(score, production)
+        factor = self._decimation()
+        room_wet = production.room.wet if settings.reverb_wet is None else settings.reverb_wet
+        send = np.zeros((total // factor + 1, 2), np.float32)
+        mix = np.zeros((total, 2), np.float32)
+
+        def produce(audio: Audio, bus: Bus | None, snare: Audio | None) -> Audio:
+            if snare is not None:
+                audio += snare
+                if bus is not None and bus.snare is not None:
+                    audio += apply_snare_verb(snare, bus.snare, cues)
+            if bus is not None and bus.effects:
+                audio = apply_effects(audio, bus.effects, cues)
+            return audio
+
+        def collect(job: tuple[Future[Audio], float]) -> None:
+            audio = job[0].result()
+            if room_wet > 0 and job[1] > 0:
+                _decimate_into(send, audio, factor, job[1])
+            mix[:] += audio  # in score order: the sum is the same bytes every time
+
+        with ThreadPoolExecutor(max_workers=FX_THREADS, thread_name_prefix="fx") as fx:
+            pending: list[tuple[Future[Audio], float]] = []
+            for key, tracks in groups:
+                bus = production.buses.get(key) if key is not None else None
+                snare_tracks, rest = _split_snares(tracks, bus)
+                with self._lock:
+                    audio = self._render_tracks(score, rest, total)
+                    snare = (
+                        self._render_tracks(score, snare_tracks, total) if snare_tracks else None
+                    )
+                pending.append((fx.submit(produce, audio, bus, snare), _mean_send(tracks)))
+                if len(pending) > FX_THREADS:  # bounded memory
+                    collect(pending.pop(0))
+            for job in pending:
+                collect(job)
+        if room_wet > 0:
+            room = room_response(send, replace(production.room, wet=room_wet), sr // factor)
+            _add_upsampled(mix, room, factor)
+        if production.master:
+            mix = apply_effects(mix, production.master, cues)
+        if production.vinyl is not None:
+            mix += vinyl(total, production.vinyl, settings.seed, sr)
         mix *= np.float32(10 ** ((settings.gain_db + MASTER_GAIN_DB) / 20.0))
         _fade_tail(mix, int(settings.fade_out_s * sr))
         _soft_limit(mix)
@@ -220,104 +265,8 @@ class Renderer:
             synth.generate_simple(total - pos, buffer=view[pos * 8 : total * 8])
         return buf
 
-    # --- room ---------------------------------------------------------------------------------
-
     def _decimation(self) -> int:
         return max(1, round(self.sample_rate / 12_000))
-
-    def _room(
-        self,
-        dry: Audio,
-        wet: Audio,
-        *,
-        dry_send: float,
-        wet_send: float,
-        decay_s: float,
-        level: float,
-    ) -> Audio:
-        """The room's output at the reduced rate (``level`` applied): the sends of both buses
-        box-filtered down to ~12 kHz mono, convolved with the stereo impulse response."""
-        factor = self._decimation()
-        m = dry.shape[0] // factor
-        low = np.zeros(m + 1, np.float32)
-        for bus, send in ((dry, dry_send), (wet, wet_send)):
-            if send <= 0:
-                continue
-            acc = np.zeros(m, np.float32)
-            for k in range(factor):
-                acc += bus[k : m * factor : factor, 0]
-                acc += bus[k : m * factor : factor, 1]
-            low[:m] += acc * np.float32(send * 0.5 / factor)
-        ir = self._impulse(decay_s, self.sample_rate // factor)
-        room: Audio = signal.oaconvolve(low[:, None], ir, axes=0)[: m + 1]
-        return (room * np.float32(level)).astype(np.float32)
-
-    def _add_upsampled(self, mix: Audio, room: Audio) -> None:
-        """Add the reduced-rate room into ``mix``, linearly interpolated back to full rate."""
-        factor = self._decimation()
-        m = room.shape[0] - 1
-        step = room[1:] - room[:-1]
-        for k in range(factor):
-            mix[k : m * factor : factor] += room[:-1] + step * np.float32(k / factor)
-
-    def _tape(self, x: Audio, seed: int) -> Audio:
-        """Lo-fi: a soft top-end roll-off (chained two-point averages: at 48 kHz -4 dB at 6 kHz,
-        -12 dB at 10 kHz), a little hiss and sparse vinyl crackle."""
-        sr = self.sample_rate
-        if self._hiss.shape[0] < 2:
-            self._hiss = (np.random.default_rng(7).standard_normal((2 * sr, 2)) * 0.0015).astype(
-                np.float32
-            )
-        y = x
-        for _ in range(max(1, round(sr / 16_000))):
-            smooth = np.empty_like(y)
-            smooth[0] = y[0]
-            np.add(y[1:], y[:-1], out=smooth[1:])
-            smooth *= np.float32(0.5)
-            y = smooth
-        rng = np.random.default_rng([seed, 99])
-        n = y.shape[0]
-        hiss = self._hiss
-        offset = int(rng.integers(0, hiss.shape[0]))
-        for start in range(0, n, hiss.shape[0]):
-            block = np.roll(hiss, offset, axis=0)[: n - start]
-            y[start : start + block.shape[0]] += block
-        clicks = rng.integers(0, n, size=max(1, int(n / sr * 6)))
-        amps = (rng.random(clicks.size) ** 3 * 0.02 + 0.002).astype(np.float32)
-        y[clicks, 0] += amps
-        y[clicks, 1] += amps * np.float32(0.8)
-        return y
-
-    def _impulse(self, decay_s: float, rate: int) -> npt.NDArray[np.float32]:
-        key = (round(decay_s, 3), rate)
-        if key not in self._irs:
-            self._irs[key] = synthetic_impulse(decay_s, rate)
-        return self._irs[key]
-
-
-def synthetic_impulse(decay_s: float, rate: int) -> npt.NDArray[np.float32]:
-    """A stereo room impulse response: pre-delay, a few early reflections, then decorrelated
-    noise decaying to -60 dB at ``decay_s`` with high frequencies dying faster."""
-    rng = np.random.default_rng(20240611)
-    n = int(decay_s * rate)
-    t = np.arange(n) / rate
-    noise = rng.standard_normal((n, 2))
-    kernel = np.ones(5) / 5.0
-    dark = np.stack([np.convolve(noise[:, c], kernel, mode="same") for c in range(2)], axis=1)
-    bright_env = np.exp(-6.91 * t / (0.35 * decay_s))[:, None]
-    dark_env = np.exp(-6.91 * t / decay_s)[:, None]
-    ir = noise * bright_env * 0.35 + dark * dark_env * 1.6
-    onset = np.minimum(1.0, t / 0.02)[:, None]  # the diffuse tail builds up over 20 ms
-    ir *= onset
-    pre = int(0.012 * rate)
-    out = np.zeros((n + pre, 2))
-    out[pre:] = ir
-    for ms, gain, side in ((7, 0.6, 0), (11, 0.5, 1), (17, 0.4, 0), (23, 0.35, 1), (31, 0.3, 0)):
-        i = int(ms / 1000 * rate)
-        out[i, side] += gain * 3.0
-        out[i + 1, 1 - side] += gain * 2.0
-    out /= np.sqrt(np.sum(out**2) / 2.0)
-    return out.astype(np.float32)
 
 
 def _pitch_class(x: npt.NDArray[np.float32], sr: int) -> tuple[float, float]:
@@ -347,6 +296,72 @@ def _kick_tuning(kick: tuple[float, float], key: Key) -> float:
     noisy_in_minor = key.mode is Mode.MINOR and pitchedness < 6.0
     target = (key.tonic + 7) % 12 if noisy_in_minor else key.tonic
     return float(((target - kick_pc + 6.0) % 12.0) - 6.0)
+
+
+def section_cues(score: Score, sr: int, section_role: str) -> Cues:
+    """What the effect chains need to know of ``score``: tempo and kick and snare onsets."""
+    kicks: set[int] = set()
+    snares: set[int] = set()
+    for track in score.tracks:
+        if not track.is_drum:
+            continue
+        for n in track.notes:
+            if n.pitch in _KICKS:
+                kicks.add(round(score.tempo.seconds(n.start_q) * sr))
+            elif n.pitch in _SNARES:
+                snares.add(round(score.tempo.seconds(n.start_q) * sr))
+    return Cues(
+        sample_rate=sr,
+        seconds_per_beat=score.tempo.spq_at(0.0),
+        section_role=section_role,
+        kick_frames=tuple(sorted(kicks)),
+        snare_frames=tuple(sorted(snares)),
+    )
+
+
+def _bus_groups(score: Score, production: Production) -> list[tuple[str | None, list[Track]]]:
+    """Tracks grouped by bus (tracks without one by role, so each group has one room send),
+    in score order."""
+    groups: dict[tuple[str | None, str], list[Track]] = {}
+    for track in score.tracks:
+        key = bus_key(production, track.program, track.role.value, track.is_drum)
+        groups.setdefault((key, track.role.value if key is None else ""), []).append(track)
+    return [(key, tracks) for (key, _role), tracks in groups.items()]
+
+
+def _split_snares(tracks: list[Track], bus: Bus | None) -> tuple[list[Track], list[Track]]:
+    """(snare-only copies of the drum tracks, the rest) when ``bus`` has a snare effect."""
+    if bus is None or bus.snare is None or not any(t.is_drum for t in tracks):
+        return [], tracks
+    snares: list[Track] = []
+    rest: list[Track] = []
+    for t in tracks:
+        if not t.is_drum:
+            rest.append(t)
+            continue
+        snares.append(replace(t, notes=[n for n in t.notes if n.pitch in _SNARES]))
+        rest.append(replace(t, notes=[n for n in t.notes if n.pitch not in _SNARES]))
+    return snares, rest
+
+
+def _decimate_into(send: Audio, audio: Audio, factor: int, level: float) -> None:
+    """Add ``audio`` × ``level`` to the reduced-rate mono ``send`` (box filter, both columns)."""
+    m = min(audio.shape[0] // factor, send.shape[0])
+    acc = np.zeros(m, np.float32)
+    for k in range(factor):
+        acc += audio[k : m * factor : factor, 0]
+        acc += audio[k : m * factor : factor, 1]
+    acc *= np.float32(level * 0.5 / factor)
+    send[:m, 0] += acc
+    send[:m, 1] += acc
+
+
+def _add_upsampled(mix: Audio, room: Audio, factor: int) -> None:
+    """Add the reduced-rate room into ``mix``, linearly interpolated back to full rate."""
+    m = min(room.shape[0] - 1, mix.shape[0] // factor)
+    step = room[1 : m + 1] - room[:m]
+    for k in range(factor):
+        mix[k : m * factor : factor] += room[:m] + step * np.float32(k / factor)
 
 
 def _mean_send(tracks: list[Track]) -> float:
