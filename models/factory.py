@@ -20,7 +20,11 @@ BACKENDS: dict[str, str] = {
     "embedded": "models.embedded.backend:load",
     "jukebox": "models.jukebox.backend:load",
     "musicgen": "models.musicgen.backend:load",
+    "musicgen-melody": "models.musicgen.melody:load",
 }
+
+#: The pip extra that installs a backend's dependencies, where it is not the backend's name.
+_EXTRAS: dict[str, str] = {"embedded": "", "musicgen-melody": "musicgen"}
 
 
 def available_backends() -> tuple[str, ...]:
@@ -37,7 +41,7 @@ def load_backend(name: str, config: BackendConfig | None = None) -> MusicBackend
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
-        extra = name if name != "embedded" else ""
+        extra = _EXTRAS.get(name, name)
         hint = f" (install it with: pip install 'composer-bot[{extra}]')" if extra else ""
         raise BackendError(
             f"backend {name!r} is not installed: {exc.name} is missing{hint}"

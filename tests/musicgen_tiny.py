@@ -21,6 +21,7 @@ __all__ = [
     "TINY_CODEBOOKS",
     "TINY_HOP",
     "TINY_RATE",
+    "Recording",
     "build_tiny_checkpoint",
     "build_tiny_model",
     "build_tiny_processor",
@@ -161,3 +162,22 @@ def build_tiny_checkpoint(directory: Path, *, seed: int = 0, channels: int = 1) 
     model.save_pretrained(str(directory))
     processor.save_pretrained(str(directory))
     return directory
+
+
+class Recording:
+    """A model wrapper for tests: the real model, with every ``generate()`` call's inputs and
+    output kept."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.calls: list[dict[str, Any]] = []
+        self.outputs: list[Any] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.model, name)
+
+    def generate(self, **kwargs: Any) -> Any:
+        self.calls.append({k: v for k, v in kwargs.items() if k != "streamer"})
+        out = self.model.generate(**kwargs)
+        self.outputs.append(out[0].numpy().copy())
+        return out

@@ -24,9 +24,19 @@ from bot.runtime.jobs import (
     RenderJob,
     StoredSection,
 )
-from bot.runtime.protocol import Done, Failed, Heartbeat, JobMessage, Progress, Ready, Shutdown
+from bot.runtime.protocol import (
+    Cancel,
+    Done,
+    Failed,
+    Heartbeat,
+    JobMessage,
+    Progress,
+    Ready,
+    Shutdown,
+)
 from bot.runtime.protocol import decode_worker_message as decode
 from models.jukebox.state import JukeboxState
+from models.plan import SongPlan
 from tests.jukebox_tiny import build_tiny_checkpoint, make_plan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,11 +45,13 @@ PLAN = make_plan(style="lofi", bars=(2, 2, 2))
 
 
 class Worker:
-    def __init__(self, checkpoint: Path, clips: Path) -> None:
+    """A real worker process of ``backend`` on the CPU, spoken to through its protocol."""
+
+    def __init__(self, checkpoint: Path, clips: Path, backend: str = "jukebox") -> None:
         pythonpath = os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH"))))
         env = dict(os.environ, PYTHONPATH=pythonpath, OMP_NUM_THREADS="1")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.runtime.worker", "--backend", "jukebox", "--device", "cpu",
+            [sys.executable, "-m", "bot.runtime.worker", "--backend", backend, "--device", "cpu",
              "--checkpoint-dir", str(checkpoint), "--clips-dir", str(clips)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env=env, cwd=ROOT,
@@ -54,10 +66,13 @@ class Worker:
             if not isinstance(message, Heartbeat):
                 return message
 
-    def run(self, job: RenderJob) -> tuple[list[Progress], ClipFiles]:
+    def send(self, message: JobMessage | Cancel | Shutdown) -> None:
         assert self.proc.stdin is not None
-        self.proc.stdin.write(JobMessage(job).to_json().encode() + b"\n")
+        self.proc.stdin.write(message.to_json().encode() + b"\n")
         self.proc.stdin.flush()
+
+    def run(self, job: RenderJob) -> tuple[list[Progress], ClipFiles]:
+        self.send(JobMessage(job))
         progress = []
         while isinstance(message := self.read(), Progress):
             progress.append(message)
@@ -67,8 +82,7 @@ class Worker:
 
     def close(self) -> None:
         if self.proc.poll() is None and self.proc.stdin is not None:
-            self.proc.stdin.write(Shutdown().to_json().encode() + b"\n")
-            self.proc.stdin.flush()
+            self.send(Shutdown())
             try:
                 self.proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
@@ -85,13 +99,22 @@ def worker(tmp_path: Path) -> Iterator[Worker]:
         w.close()
 
 
-def job(job_id: str, index: int, quality: Quality = Quality.PREVIEW, **kw: object) -> RenderJob:
+def job(
+    job_id: str,
+    index: int,
+    quality: Quality = Quality.PREVIEW,
+    *,
+    backend: str = "jukebox",
+    plan: SongPlan = PLAN,
+    **kw: object,
+) -> RenderJob:
+    """A job rendering section ``index`` of ``plan`` (other backends' worker tests use it too)."""
     return RenderJob(
         job_id=job_id,
         clip_id=f"clip-{job_id}",
         kind=JobKind.SECTION,
-        backend="jukebox",
-        plan=PLAN,
+        backend=backend,
+        plan=plan,
         sections=(index,),
         output=OutputSpec(format=AudioFormat.WAV, waveform=False),
         quality=quality,

@@ -4,13 +4,11 @@ previous section's audio, long sections in windows, progress and cancelling, a r
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import json
 import math
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,6 @@ pytest.importorskip("transformers")
 import soundfile as sf
 from scipy.signal import resample_poly
 
-from bot.runtime.jobs import AudioFormat, JobKind, OutputSpec, RenderJob
 from bot.runtime.protocol import Ready
 from models.base import BackendConfig, BackendError, CheckpointMissing, SectionAudio
 from models.factory import load_backend
@@ -32,8 +29,8 @@ from models.musicgen.generation import Chunk, plan_chunks
 from models.musicgen.prompting import section_bounds, text_prompt
 from models.plan import Meter
 from tests.jukebox_tiny import make_plan
-from tests.musicgen_tiny import TINY_HOP, TINY_RATE, build_tiny_checkpoint
-from tests.test_jukebox_worker import ROOT, Worker
+from tests.musicgen_tiny import TINY_HOP, TINY_RATE, Recording, build_tiny_checkpoint
+from tests.test_jukebox_worker import Worker, job
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.usefixtures("one_torch_thread")]
 PLAN = make_plan(style="lofi", mood="chill", prompt="rainy night")  # 2 bars at 240 bpm: 2 s
@@ -55,24 +52,6 @@ def backend(checkpoint: Path) -> MusicgenBackend:
 @pytest.fixture(scope="module")
 def first(backend: MusicgenBackend) -> SectionAudio:
     return backend.generate(PLAN, PLAN.sections[0])
-
-
-class Recording:
-    """The real model, with every ``generate()`` call's inputs and output kept."""
-
-    def __init__(self, model: Any) -> None:
-        self.model = model
-        self.calls: list[dict[str, Any]] = []
-        self.outputs: list[np.ndarray[Any, Any]] = []
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.model, name)
-
-    def generate(self, **kwargs: Any) -> Any:
-        self.calls.append({k: v for k, v in kwargs.items() if k != "streamer"})
-        out = self.model.generate(**kwargs)
-        self.outputs.append(out[0].numpy().copy())
-        return out
 
 
 def recording(backend: MusicgenBackend, **settings: Any) -> tuple[MusicgenBackend, Recording]:
@@ -299,32 +278,11 @@ def test_an_exception_from_progress_cancels(backend: MusicgenBackend, first: Sec
 # --- a real worker process ------------------------------------------------------------------
 
 
-class MusicgenWorker(Worker):
-    def __init__(self, checkpoint: Path, clips: Path) -> None:
-        env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.runtime.worker", "--backend", "musicgen", "--device", "cpu",
-             "--checkpoint-dir", str(checkpoint), "--clips-dir", str(clips)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            env=env, cwd=ROOT,
-        )  # fmt: skip
-
-
-def section_job(job_id: str, index: int, **kw: Any) -> RenderJob:
-    return RenderJob(
-        job_id=job_id,
-        clip_id=f"clip-{job_id}",
-        kind=JobKind.SECTION,
-        backend="musicgen",
-        plan=PLAN,
-        sections=(index,),
-        output=OutputSpec(format=AudioFormat.WAV, waveform=False),
-        **kw,
-    )
+section_job = functools.partial(job, backend="musicgen", plan=PLAN)
 
 
 def test_sections_continue_across_jobs_in_a_worker(checkpoint: Path, tmp_path: Path) -> None:
-    worker = MusicgenWorker(checkpoint, tmp_path / "clips")
+    worker = Worker(checkpoint, tmp_path / "clips", backend="musicgen")
     try:
         ready = worker.read()
         assert isinstance(ready, Ready) and ready.backend == "musicgen"

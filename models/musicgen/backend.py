@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -30,7 +31,7 @@ from models.musicgen.loading import find_checkpoint, load_checkpoint
 from models.musicgen.prompting import section_bounds, text_prompt
 from models.plan import SectionPlan, SongPlan
 
-__all__ = ["ATTRIBUTION", "MusicgenBackend", "load"]
+__all__ = ["ATTRIBUTION", "MusicgenBackend", "Window", "load"]
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,23 @@ log = logging.getLogger(__name__)
 ATTRIBUTION = "Made with Meta's MusicGen (CC-BY-NC 4.0 weights: non-commercial use only)"
 
 Audio = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """One ``generate()`` call of a section.
+
+    ``context``: the audio prompt, ``(channels, samples)`` at the model's rate (``None``: none).
+    ``offset``: where the call's new audio starts, in samples at the model's rate from the
+    section's first downbeat.  ``guide``: what the section should sound like, from
+    :meth:`MusicgenBackend.guide` (``None`` for plain MusicGen).
+    """
+
+    text: str
+    context: Audio | None
+    chunk: Chunk
+    offset: int
+    guide: Audio | None = None
 
 
 def load(config: BackendConfig) -> MusicgenBackend:
@@ -59,8 +77,9 @@ class MusicgenBackend(MusicBackend):
     ``guidance_scale``: classifier-free guidance (MusicGen's default 3.0).  ``context_s``: seconds
     of the previous section (and, in long sections, of the previous window) given as the audio
     prompt.  ``window_s``: the most audio one ``generate()`` call holds, prompt included (MusicGen
-    was trained on 30 s).  Sampling settings (top-k, temperature) come from the checkpoint's
-    generation config.  There is one quality; ``quality`` and ``refine`` are ignored.
+    was trained on 30 s).  ``top_k`` and ``temperature``: sampling settings (``None``: the
+    checkpoint's generation config).  There is one quality; ``quality`` and ``refine`` are ignored.
+    Subclasses condition windows on more than text by overriding :meth:`guide` and :meth:`_call`.
     """
 
     name: ClassVar[str] = "musicgen"
@@ -77,15 +96,21 @@ class MusicgenBackend(MusicBackend):
         guidance_scale: float = 3.0,
         context_s: float = 3.0,
         window_s: float = 30.0,
+        top_k: int | None = None,
+        temperature: float | None = None,
     ) -> None:
         if sample_rate <= 0 or guidance_scale < 0 or context_s < 0 or window_s <= 0:
             raise ValueError("bad MusicGen backend settings")
+        if (top_k is not None and top_k < 1) or (temperature is not None and temperature <= 0):
+            raise ValueError("top_k must be at least 1 and temperature positive")
         self._model: Any = model
         self._processor = processor
         self._device = device or torch.device("cpu")
         self._dtype = dtype
         self._sample_rate = sample_rate
         self.guidance_scale = guidance_scale
+        self.top_k = top_k
+        self.temperature = temperature
         codec, decoder = model.config.audio_encoder, model.config.decoder
         self.model_rate = int(codec.sampling_rate)
         self.hop_length = int(np.prod(codec.upsampling_ratios))
@@ -181,6 +206,7 @@ class MusicgenBackend(MusicBackend):
         )
         meter = StepMeter(progress, sum(c.steps for c in chunks))
         meter.stage("preparing")
+        guide = self.guide(plan, section, bounds.frames / self._sample_rate)
         log.info(
             "musicgen section %d (%s): %.2f s in %d call(s), prompt %.2f s, %r",
             section.index,
@@ -190,12 +216,14 @@ class MusicgenBackend(MusicBackend):
             history.shape[1] / self.model_rate,
             text,
         )
-        pieces = []
+        pieces: list[Audio] = []
         for i, chunk in enumerate(chunks):
             meter.stage("generating" if len(chunks) == 1 else f"generating {i + 1}/{len(chunks)}")
             context = history[:, history.shape[1] - chunk.prompt * hop :] if chunk.prompt else None
+            offset = sum(p.shape[1] for p in pieces)
+            window = Window(text=text, context=context, chunk=chunk, offset=offset, guide=guide)
             with seeded(derive_seed(plan.seed, section.index, i), self._device):
-                out = self._call(model, text, context, chunk, meter)
+                out = self._call(model, window, meter)
             start, length = chunk.prompt * hop, chunk.new * hop
             if out.shape[1] < start + length:
                 raise BackendError(
@@ -219,24 +247,35 @@ class MusicgenBackend(MusicBackend):
             notes=tuple(notes),
         )
 
-    def _call(
-        self, model: Any, text: str, context: Audio | None, chunk: Chunk, meter: StepMeter
-    ) -> Audio:
+    def guide(self, plan: SongPlan, section: SectionPlan, duration_s: float) -> Audio | None:
+        """What every window of the section is also conditioned on (given to :meth:`_call` as
+        ``Window.guide``); plain MusicGen has text only."""
+        del plan, section, duration_s
+        return None
+
+    def sampling_kwargs(self, chunk: Chunk) -> dict[str, Any]:
+        """The sampling settings of one ``generate()`` call."""
+        kwargs: dict[str, Any] = {
+            "do_sample": True,
+            "guidance_scale": self.guidance_scale,
+            "max_new_tokens": chunk.steps,
+        }
+        if self.top_k is not None:
+            kwargs["top_k"] = self.top_k
+        if self.temperature is not None:
+            kwargs["temperature"] = self.temperature
+        return kwargs
+
+    def _call(self, model: Any, window: Window, meter: StepMeter) -> Audio:
         """One ``generate()`` call; returns ``(channels, samples)`` float32 at the model's rate,
         starting with the (re-decoded) prompt when there is one."""
-        kwargs: dict[str, Any] = {"text": [text], "padding": True, "return_tensors": "pt"}
-        if context is not None:
-            kwargs["audio"] = [context[0] if self.channels == 1 else context]
+        kwargs: dict[str, Any] = {"text": [window.text], "padding": True, "return_tensors": "pt"}
+        if window.context is not None:
+            kwargs["audio"] = [window.context[0] if self.channels == 1 else window.context]
             kwargs["sampling_rate"] = self.model_rate
         inputs = {k: v.to(self._device) for k, v in self._processor(**kwargs).items()}
         with torch.inference_mode():
-            values = model.generate(
-                **inputs,
-                do_sample=True,
-                guidance_scale=self.guidance_scale,
-                max_new_tokens=chunk.steps,
-                streamer=meter,
-            )
+            values = model.generate(**inputs, **self.sampling_kwargs(window.chunk), streamer=meter)
         return np.asarray(values[0].float().cpu().numpy(), dtype=np.float32)
 
     def close(self) -> None:

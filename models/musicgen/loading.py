@@ -32,8 +32,11 @@ from models.base import BackendError, CheckpointMissing
 __all__ = [
     "CheckpointFiles",
     "LoadedMusicgen",
+    "check_codec",
     "find_checkpoint",
     "load_checkpoint",
+    "offline_transformers",
+    "place_model",
     "resolve_device",
     "transformers_module",
 ]
@@ -71,18 +74,18 @@ class CheckpointFiles:
     tokenizer: Path
 
 
-def find_checkpoint(checkpoint_dir: Path | None) -> CheckpointFiles:
-    """Check the layout; :class:`CheckpointMissing` names exactly what is missing and where."""
+def find_checkpoint(
+    checkpoint_dir: Path | None, *, label: str = "MusicGen", hint: str = LAYOUT_HINT
+) -> CheckpointFiles:
+    """Check the layout; :class:`CheckpointMissing` names exactly what is missing and where.
+    ``label`` names the model and ``hint`` says what to put there (MusicGen-Melody has its own)."""
     if checkpoint_dir is None:
         raise CheckpointMissing(
-            "the MusicGen backend needs a checkpoint directory: set checkpoint_dir and "
-            + LAYOUT_HINT
+            f"the {label} backend needs a checkpoint directory: set checkpoint_dir and {hint}"
         )
     root = Path(checkpoint_dir).expanduser()
     if not root.is_dir():
-        raise CheckpointMissing(
-            f"MusicGen checkpoint directory {root} does not exist; {LAYOUT_HINT}"
-        )
+        raise CheckpointMissing(f"{label} checkpoint directory {root} does not exist; {hint}")
     missing = [name for name in REQUIRED_FILES if not (root / name).is_file()]
     weights = next((root / n for n in WEIGHT_FILES if (root / n).is_file()), None)
     if weights is None:
@@ -93,7 +96,7 @@ def find_checkpoint(checkpoint_dir: Path | None) -> CheckpointFiles:
     if missing:
         names = ", ".join(missing)
         raise CheckpointMissing(
-            f"MusicGen checkpoint in {root} is incomplete: missing {names}; {LAYOUT_HINT}"
+            f"{label} checkpoint in {root} is incomplete: missing {names}; {hint}"
         )
     assert weights is not None and tokenizer is not None
     return CheckpointFiles(
@@ -128,15 +131,9 @@ def resolve_device(name: str) -> torch.device:
 
 def check_consistency(model: Any, processor: Any) -> None:
     """Mismatches that would otherwise fail deep inside ``generate()``."""
-    config = model.config
-    codec, decoder = config.audio_encoder, config.decoder
-    # Stereo checkpoints interleave one set of codebooks per channel.
-    channels = int(decoder.audio_channels)
-    if int(codec.num_quantizers) * channels != int(decoder.num_codebooks):
-        raise BackendError(
-            f"MusicGen checkpoint is inconsistent: EnCodec has {codec.num_quantizers} quantizers "
-            f"but the decoder predicts {decoder.num_codebooks} codebooks for {channels} channel(s)"
-        )
+    check_codec(model)
+    codec = model.config.audio_encoder
+    channels = int(model.config.decoder.audio_channels)
     rate = int(processor.feature_extractor.sampling_rate)
     if rate != int(codec.sampling_rate):
         raise BackendError(
@@ -148,8 +145,44 @@ def check_consistency(model: Any, processor: Any) -> None:
             "MusicGen checkpoint is inconsistent: preprocessor_config.json has "
             f"{processor.feature_extractor.feature_size} channel(s), the decoder {channels}"
         )
+
+
+def check_codec(model: Any, label: str = "MusicGen") -> None:
+    """EnCodec and the decoder agree on codebooks; generation can start."""
+    codec, decoder = model.config.audio_encoder, model.config.decoder
+    # Stereo checkpoints interleave one set of codebooks per channel.
+    channels = int(decoder.audio_channels)
+    if int(codec.num_quantizers) * channels != int(decoder.num_codebooks):
+        raise BackendError(
+            f"{label} checkpoint is inconsistent: EnCodec has {codec.num_quantizers} quantizers "
+            f"but the decoder predicts {decoder.num_codebooks} codebooks for {channels} channel(s)"
+        )
     if model.generation_config.decoder_start_token_id is None:
-        raise BackendError("MusicGen generation_config.json has no decoder_start_token_id")
+        raise BackendError(f"{label} generation_config.json has no decoder_start_token_id")
+
+
+def place_model(
+    model: Any, target: torch.device, *, half_precision: bool, label: str = "MusicGen"
+) -> torch.dtype:
+    """Evaluation mode on ``target``: float16 on CUDA with ``half_precision`` (EnCodec stays
+    float32), float32 otherwise.  Returns the dtype of the text encoder and decoder."""
+    model.eval()
+    model.requires_grad_(False)
+    use_half = half_precision and target.type == "cuda"
+    if half_precision and target.type != "cuda":
+        log.info("half precision is for CUDA only; %s runs in float32 on %s", label, target)
+    dtype = torch.float16 if use_half else torch.float32
+    model.to(device=target, dtype=dtype)
+    model.audio_encoder.to(torch.float32)
+    return dtype
+
+
+def offline_transformers(device: str) -> tuple[Any, torch.device]:
+    """``transformers`` set to load local files only (never download), and ``device`` checked."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    hf = transformers_module()
+    hf.utils.logging.disable_progress_bar()
+    return hf, resolve_device(device)
 
 
 def load_checkpoint(
@@ -160,10 +193,7 @@ def load_checkpoint(
     With ``half_precision`` on CUDA the text encoder and decoder run in float16; EnCodec always
     runs in float32 (it encodes the float32 audio prompt and is a small part of the cost).
     """
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    hf = transformers_module()
-    hf.utils.logging.disable_progress_bar()
-    target = resolve_device(device)
+    hf, target = offline_transformers(device)
     root = str(files.root)
     try:
         processor = hf.MusicgenProcessor.from_pretrained(root, local_files_only=True)
@@ -174,14 +204,7 @@ def load_checkpoint(
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         raise BackendError(f"MusicGen weights in {root} could not be loaded: {exc}") from exc
     check_consistency(model, processor)
-    model.eval()
-    model.requires_grad_(False)
-    use_half = half_precision and target.type == "cuda"
-    if half_precision and target.type != "cuda":
-        log.info("half precision is for CUDA only; MusicGen runs in float32 on %s", target)
-    dtype = torch.float16 if use_half else torch.float32
-    model.to(device=target, dtype=dtype)
-    model.audio_encoder.to(torch.float32)
+    dtype = place_model(model, target, half_precision=half_precision)
     log.info(
         "loaded MusicGen from %s on %s (%d Hz, %d codebooks, %s)",
         root,
