@@ -313,6 +313,9 @@ class SongPlan:
     mood: str | None = None
     prompt: str = ""
     extras: tuple[tuple[str, str], ...] = field(default=())
+    #: The sub-style (an arrangement family, e.g. ``"trap"``, ``"deep-house"``; see
+    #: :mod:`models.substyles`); empty for plans made before sub-styles existed.
+    substyle: str = ""
 
     def __post_init__(self) -> None:
         if not 20.0 <= self.bpm <= 300.0:
@@ -379,6 +382,7 @@ class SongPlan:
             "mood": self.mood,
             "prompt": self.prompt,
             "extras": [list(pair) for pair in self.extras],
+            "substyle": self.substyle,
         }
 
     @classmethod
@@ -414,6 +418,7 @@ class SongPlan:
                 mood=data.get("mood"),
                 prompt=str(data.get("prompt", "")),
                 extras=tuple((str(k), str(v)) for k, v in data.get("extras", ())),
+                substyle=str(data.get("substyle") or ""),
             )
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, PlanError):

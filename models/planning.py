@@ -4,8 +4,13 @@ Deterministic: every choice comes from a :class:`random.Random` seeded with the 
 (never global random state, never ``hash()``), so the same request gives the same plan in every
 process.
 
+* The sub-style (boom-bap, trap, deep house...) is the one the request names (``substyle`` or
+  words in the prompt), else one of the style's picked by the seed; it sets the tempo range,
+  the swing, the arrangement family and the family of forms.  The arrangement's palette and
+  pattern alternatives are picked by the seed too, so a reroll is a new song.
 * ``kind="song"``: intro → ... → outro sized so the song lasts about ``duration_s`` (default
-  60 s).  Short songs are intro, climax, outro; longer ones add verse, chorus, bridge.
+  60 s), in a form of the sub-style's family (:mod:`models.song_forms`), or the ``form`` the
+  request names.  Short songs are intro, climax, outro.
 * ``kind="section"``: still a whole song form (intro, verse, chorus, bridge, climax, outro) so
   that a later *extend* continues with the next section and a *variation* reuses the plan; the
   requested section (default: **chorus**, the section that best stands alone: full arrangement,
@@ -18,7 +23,7 @@ import math
 import random
 from dataclasses import dataclass, replace
 
-from models.embedded.arrangements import arrangement_for
+from models.embedded.arrangements import arrangement_for, choose_palette
 from models.embedded.instruments import apply_instruments
 from models.embedded.melody import make_motif
 from models.embedded.progressions import (
@@ -36,7 +41,9 @@ from models.plan import (
     SectionRole,
     SongPlan,
 )
+from models.song_forms import allocate_bars, choose_form, min_song_bars
 from models.styles import STYLE_IDS, StyleInfo, style_info
+from models.substyles import SubStyle, choose_substyle
 
 __all__ = [
     "DEFAULT_SECTION_S",
@@ -138,14 +145,6 @@ _ROLE_ENERGY = {
     SectionRole.CLIMAX: 1.0,
     SectionRole.OUTRO: 0.42,
 }
-_ROLE_WEIGHT = {
-    SectionRole.INTRO: 0.5,
-    SectionRole.VERSE: 1.0,
-    SectionRole.CHORUS: 1.0,
-    SectionRole.BRIDGE: 0.75,
-    SectionRole.CLIMAX: 1.0,
-    SectionRole.OUTRO: 0.5,
-}
 _FULL_FORM = (
     SectionRole.INTRO,
     SectionRole.VERSE,
@@ -170,6 +169,8 @@ class PlanRequest:
     tempo_hint: str | None = None
     seed: int = 0
     prompt: str = ""
+    substyle: str | None = None  # a models.substyles id (or words naming one); None → the seed's
+    form: tuple[SectionRole, ...] = ()  # kind="song": the sections in order; () → the sub-style's
 
 
 def _mood(word: str | None) -> tuple[str | None, Mood | None]:
@@ -197,21 +198,34 @@ def style_bpm_range(info: StyleInfo, meter: Meter) -> tuple[float, float]:
     return low * scale, high * scale
 
 
+def _substyle(req: PlanRequest, info: StyleInfo, rng: random.Random) -> SubStyle:
+    try:
+        return choose_substyle(info.id, req.substyle, req.prompt, req.bpm, rng.random())
+    except KeyError as exc:
+        raise PlanError(str(exc.args[0])) from None
+
+
 def _bpm(
-    req: PlanRequest, info: StyleInfo, meter: Meter, mood: Mood | None, rng: random.Random
+    req: PlanRequest,
+    sub: SubStyle,
+    meter: Meter,
+    mood: Mood | None,
+    rng: random.Random,
 ) -> float:
     if req.bpm is not None:
         if not 20.0 <= req.bpm <= 300.0:
             raise PlanError(f"tempo {req.bpm:g} bpm is out of range (20 to 300 bpm)")
         return float(req.bpm)
-    low, high = style_bpm_range(info, meter)
+    low, high = sub.bpm_range
+    if meter.compound:
+        low, high = low * 2.0 / 3.0, high * 2.0 / 3.0
     hint = (req.tempo_hint or "").strip().lower()
     if hint in _TEMPO_HINTS:
         where = _TEMPO_HINTS[hint]
     elif mood is not None:
         where = mood.tempo
     else:
-        where = (info.default_bpm - info.bpm_range[0]) / (info.bpm_range[1] - info.bpm_range[0])
+        where = 0.5
     where = min(1.0, max(0.0, where + rng.uniform(-0.06, 0.06)))
     return float(round(low + where * (high - low)))
 
@@ -248,49 +262,6 @@ def _section_bars(duration_s: float, bar_s: float) -> int:
     return min(range(lo, hi + 1), key=lambda b: (cost(b), b))
 
 
-def _song_form(total_bars: int) -> tuple[SectionRole, ...]:
-    if total_bars < 20:
-        return (SectionRole.INTRO, SectionRole.CLIMAX, SectionRole.OUTRO)
-    if total_bars < 32:
-        return (SectionRole.INTRO, SectionRole.VERSE, SectionRole.CLIMAX, SectionRole.OUTRO)
-    if total_bars < 44:
-        return (
-            SectionRole.INTRO,
-            SectionRole.VERSE,
-            SectionRole.CHORUS,
-            SectionRole.CLIMAX,
-            SectionRole.OUTRO,
-        )
-    if total_bars < 64:
-        return _FULL_FORM
-    return (
-        SectionRole.INTRO,
-        SectionRole.VERSE,
-        SectionRole.CHORUS,
-        SectionRole.VERSE,
-        SectionRole.CHORUS,
-        SectionRole.BRIDGE,
-        SectionRole.CLIMAX,
-        SectionRole.OUTRO,
-    )
-
-
-def _allocate(form: tuple[SectionRole, ...], total_bars: int) -> list[int]:
-    """Split ``total_bars`` over the form by weight: even lengths where possible, exact total."""
-    weights = [_ROLE_WEIGHT[r] for r in form]
-    ideal = [w * total_bars / sum(weights) for w in weights]
-    minimum = 2 if total_bars >= 2 * len(form) else 1
-    bars = [max(minimum, 2 * round(x / 2) if x >= 3 else round(x)) for x in ideal]
-    while sum(bars) < total_bars:
-        i = max(range(len(bars)), key=lambda j: (ideal[j] - bars[j], weights[j]))
-        bars[i] += 1
-    while sum(bars) > total_bars:
-        options = [j for j in range(len(bars)) if bars[j] > minimum]
-        i = max(options, key=lambda j: (bars[j] - ideal[j], -weights[j]))
-        bars[i] -= 1
-    return bars
-
-
 def plan_request(req: PlanRequest) -> tuple[SongPlan, tuple[int, ...]]:
     """A full song plan plus the indices of the sections to render (see module docstring)."""
     if req.kind not in ("section", "song"):
@@ -299,15 +270,23 @@ def plan_request(req: PlanRequest) -> tuple[SongPlan, tuple[int, ...]]:
     mood_name, mood = _mood(req.mood)
     info = _style(req, mood)
     meter = _meter(req, info)
-    bpm = _bpm(req, info, meter, mood, rng)
+    # the arrangement's choices (sub-style, palette, form) draw from their own generator, so
+    # that the key, tempo, progressions and motif of a seed do not depend on them
+    arranging = random.Random(f"arrangement:{req.seed}")
+    sub = _substyle(req, info, arranging)
+    bpm = _bpm(req, sub, meter, mood, rng)
     key = _key(req, info, mood, rng)
     bar_s = meter.bar_s(bpm)
 
     if req.kind == "song":
         duration = _duration(req, DEFAULT_SONG_S)
         total = max(3, round(duration / bar_s))
-        form = _song_form(total)
-        sizes = _allocate(form, total)
+        if req.form:
+            form = tuple(req.form)
+            total = max(total, min_song_bars(form))
+        else:
+            form = choose_form(sub.forms, total, arranging)
+        sizes = allocate_bars(form, total)
         render: tuple[int, ...] = tuple(range(len(form)))
     else:
         duration = _duration(req, DEFAULT_SECTION_S)
@@ -331,8 +310,9 @@ def plan_request(req: PlanRequest) -> tuple[SongPlan, tuple[int, ...]]:
         SectionRole.CLIMAX: chorus_loop,
         SectionRole.OUTRO: verse_loop,
     }
-    arrangement = arrangement_for(info.id)
-    parts, unknown = apply_instruments(tuple(p.part for p in arrangement.parts), req.instruments)
+    arrangement = arrangement_for(info.id, sub.id)
+    palette, patterns = choose_palette(arrangement, arranging)
+    parts, unknown = apply_instruments(palette, req.instruments)
     motif = make_motif(rng, meter, arrangement.motif_feel, key.mode)
     energy_shift = mood.energy if mood else 0.0
 
@@ -340,6 +320,8 @@ def plan_request(req: PlanRequest) -> tuple[SongPlan, tuple[int, ...]]:
     start = 0
     for i, (role, bars) in enumerate(zip(form, sizes, strict=True)):
         energy = _ROLE_ENERGY[role] + (energy_shift if role is not SectionRole.CLIMAX else 0.0)
+        if role is SectionRole.CHORUS and role in form[:i]:
+            energy += 0.06  # a later chorus lifts
         sections.append(
             SectionPlan(
                 role=role,
@@ -351,7 +333,7 @@ def plan_request(req: PlanRequest) -> tuple[SongPlan, tuple[int, ...]]:
             )
         )
         start += bars
-    extras: list[tuple[str, str]] = [("request_kind", req.kind)]
+    extras: list[tuple[str, str]] = [("request_kind", req.kind), *patterns]
     if unknown:
         extras.append(("ignored_instruments", ",".join(unknown)))
     if mood_name and mood is None:
@@ -365,10 +347,11 @@ def plan_request(req: PlanRequest) -> tuple[SongPlan, tuple[int, ...]]:
         motif=motif,
         sections=tuple(sections),
         seed=req.seed,
-        swing=info.swing,
+        swing=sub.swing,
         mood=mood_name,
         prompt=req.prompt,
         extras=tuple(extras),
+        substyle=sub.id,
     )
     return plan, render
 

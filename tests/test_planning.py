@@ -21,7 +21,9 @@ from models.plan import (
     SongPlan,
 )
 from models.planning import PlanRequest, next_section, plan_request, vary_plan
+from models.song_forms import parse_form
 from models.styles import STYLE_IDS, style_info
+from models.substyles import substyle_info
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -140,7 +142,8 @@ def test_progressions_fill_sections_and_resolve_to_the_tonic(style: str) -> None
 
 
 def test_energy_rises_to_the_climax() -> None:
-    plan, _ = plan_request(PlanRequest(kind="song", style="pop", duration_s=120, seed=8))
+    form = parse_form("intro verse chorus bridge climax outro")
+    plan, _ = plan_request(PlanRequest(kind="song", style="pop", duration_s=120, seed=8, form=form))
     energy = {s.role: s.energy for s in plan.sections}
     assert energy[SectionRole.CLIMAX] == 1.0
     assert energy[SectionRole.INTRO] < energy[SectionRole.CHORUS] < energy[SectionRole.CLIMAX]
@@ -164,12 +167,17 @@ def test_style_defaults_key_and_tempo() -> None:
     for style in STYLE_IDS:
         info = style_info(style)
         plan, _ = plan_request(PlanRequest(style=style, seed=9))
-        low, high = info.bpm_range
+        sub = substyle_info(plan.substyle)
+        assert sub.style == style
+        low, high = sub.bpm_range
         assert low <= plan.bpm <= high
         assert plan.key.mode is info.default_mode
         assert str(plan.meter) == info.meters[0]
-        assert plan.swing == info.swing
-        assert tuple(p.part for p in arrangement_for(style).parts) == plan.instruments
+        assert plan.swing == sub.swing
+        specs = arrangement_for(style, plan.substyle).parts
+        assert len(specs) == len(plan.instruments)
+        for spec, part in zip(specs, plan.instruments, strict=True):
+            assert (part.program, part.name) in ((spec.program, spec.name), *spec.alternatives)
 
 
 def test_mood_and_tempo_hints() -> None:
@@ -206,8 +214,17 @@ def test_instrument_words_override_parts() -> None:
     assert plan.extra("ignored_instruments") == "kazoo"
     ambient, _ = plan_request(PlanRequest(style="ambient", instruments=("drums",), seed=3))
     assert ambient.part(PartRole.DRUMS) is not None
-    same, _ = plan_request(PlanRequest(style="jazz", instruments=("piano",), seed=3))
-    assert same.instruments == plan_request(PlanRequest(style="jazz", seed=3))[0].instruments
+    # asking for an instrument the song already plays changes nothing
+    seed = next(
+        s
+        for s in range(50)
+        if any(
+            p.program == 0 and p.role is PartRole.HARMONY
+            for p in plan_request(PlanRequest(style="jazz", seed=s))[0].instruments
+        )
+    )
+    same, _ = plan_request(PlanRequest(style="jazz", instruments=("piano",), seed=seed))
+    assert same.instruments == plan_request(PlanRequest(style="jazz", seed=seed))[0].instruments
 
 
 def test_prompt_is_kept_for_neural_backends() -> None:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from models.embedded.context import PartContext, SectionContext
 from models.embedded.parts import PartOutput, bar_segments
+from models.embedded.riffs import BASS_RIFF_PATTERNS
 from models.embedded.score import ControlEvent, Note
 from models.embedded.theory import ChordSpan, chord_scale, nearest_pitch
 
@@ -334,4 +335,5 @@ BASS_PATTERNS: dict[str, Callable[[PartContext], PartOutput]] = {
     "octaves": octaves,
     "sustain_bass": sustain_bass,
     "timpani": timpani,
+    **BASS_RIFF_PATTERNS,
 }

@@ -7,13 +7,19 @@ part index), so the same plan always yields the same notes.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 import numpy as np
 
 from models.base import BackendError
-from models.embedded.arrangements import PartSpec, StyleArrangement, arrangement_for, generic_spec
+from models.embedded.arrangements import (
+    PartSpec,
+    StyleArrangement,
+    arrangement_for,
+    generic_spec,
+    pattern_picks,
+)
 from models.embedded.bass import BASS_PATTERNS
 from models.embedded.context import PartContext, SectionContext, build_chord_spans
 from models.embedded.drums import DRUM_PATTERNS
@@ -64,11 +70,14 @@ _ALL: dict[str, Generator] = {
 
 
 def resolve_parts(
-    arrangement: StyleArrangement, parts: tuple[InstrumentPart, ...]
+    arrangement: StyleArrangement,
+    parts: tuple[InstrumentPart, ...],
+    patterns: Mapping[int, str] | None = None,
 ) -> list[PartSpec]:
     """Match the plan's instruments to the style's part specs: an exact (role, program) match
     keeps the style's pattern and mix; otherwise the style's part in that role (or a generic
-    one) is reused with the requested program and name."""
+    one) is reused with the requested program and name.  ``patterns`` (part index → pattern)
+    are the plan's picks among a part's alternative patterns."""
     used: set[int] = set()
     specs: list[PartSpec] = []
     for part in parts:
@@ -85,6 +94,8 @@ def resolve_parts(
         if match is not None:
             used.add(match)
             base = arrangement.parts[match]
+            if patterns and match in patterns:
+                base = replace(base, pattern=patterns[match])
         else:
             base = generic_spec(part.role)
         specs.append(_with_part(base, part))
@@ -176,7 +187,7 @@ def _final_bar(ctx: PartContext, notes: list[Note], bar_start: float) -> list[No
 def compose_section(plan: SongPlan, section: SectionPlan) -> Score:
     """Compose ``section`` of ``plan`` (which must be one of ``plan.sections``)."""
     try:
-        arrangement = arrangement_for(plan.style)
+        arrangement = arrangement_for(plan.style, plan.substyle)
     except KeyError:
         raise BackendError(
             f"the embedded composer has no style {plan.style!r}; pick one of its styles"
@@ -192,7 +203,7 @@ def compose_section(plan: SongPlan, section: SectionPlan) -> Score:
         next_role=next_role,
     )
     tempo = _tempo_map(plan, section, arrangement)
-    specs = resolve_parts(arrangement, plan.instruments)
+    specs = resolve_parts(arrangement, plan.instruments, pattern_picks(plan.extras))
     tracks: list[Track] = []
     channel = 0
     swing = plan.swing if not plan.meter.compound else 0.0

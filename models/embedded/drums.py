@@ -12,6 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from models.embedded.context import PartContext, SectionContext
+from models.embedded.grooves import GROOVES, Groove
 from models.embedded.parts import PartOutput, ms_to_q
 from models.embedded.score import Note
 
@@ -146,6 +147,24 @@ def _synthwave(sec: SectionContext, energy: float, rng: np.random.Generator) -> 
     return hits
 
 
+def _table(groove: Groove, bar: int, energy: float, rng: np.random.Generator) -> list[Hit]:
+    """One bar of a data groove (:mod:`.grooves`) at ``energy``, with trap hat rolls."""
+    hits: list[Hit] = []
+    for line in groove.lines:
+        if not line.lo <= energy + 1e-9 < line.hi:
+            continue
+        steps = len(line.pattern) // 16
+        cells = line.pattern[(bar % steps) * 16 : (bar % steps) * 16 + 16]
+        hits += _grid(cells, line.drum)
+    if groove.rolls and energy >= 0.45:
+        for _ in range(groove.rolls if energy >= 0.75 else 1):
+            beat = int(rng.integers(1, 4))
+            div = (3, 6, 8)[int(rng.integers(0, 3))]
+            hits = [h for h in hits if not (h[1] == HAT and beat <= h[0] < beat + 1)]
+            hits += [(beat + k / div, HAT, 0.45 + 0.45 * k / div) for k in range(div)]
+    return hits
+
+
 GrooveFn = Callable[[SectionContext, float, np.random.Generator], list[Hit]]
 _GROOVES: dict[str, GrooveFn] = {
     "lofi": _lofi,
@@ -168,11 +187,14 @@ def _fill(sec: SectionContext, name: str, energy: float, rng: np.random.Generato
     step = 0.25 if not sec.compound else 0.5
     n = round(length / step)
     hits: list[Hit] = []
-    if name in ("house",):
+    if name in ("house", "snare_roll"):
         step = 0.25
         n = round(length / step)
         hits = [(start + k * step, SNARE, 0.45 + 0.55 * k / max(1, n - 1)) for k in range(n)]
     elif name in ("trap", "lofi"):
+        if name == "trap":  # a snare roll that speeds up, over the 808 kick
+            step = 0.125 if length <= 1.0 else 0.25
+            n = round(length / step)
         hits = [
             (start + k * step, SNARE if k % 2 == 0 else HAT, 0.6 + 0.4 * k / n) for k in range(n)
         ]
@@ -199,9 +221,13 @@ def drums(ctx: PartContext) -> PartOutput:
     sec = ctx.section
     name = ctx.spec.pattern
     groove = _GROOVES.get(name, _pop)
+    table = GROOVES.get(name)
     notes: list[Note] = []
     rng = ctx.rng
     crash = CRASH2 if name in ("lofi", "jazz") else CRASH
+    fill_name = name
+    if table is not None:
+        crash, fill_name = table.crash, table.fill
     for bar in range(sec.bars):
         if not sec.active(ctx.spec, bar):
             continue
@@ -213,16 +239,18 @@ def drums(ctx: PartContext) -> PartOutput:
             continue
         if sec.bar_q != 4.0 and name not in _OWN_METER:
             hits = _meter_basic(sec, energy)
+        elif table is not None:
+            hits = _table(table, bar, energy, rng)
         else:
             hits = groove(sec, energy, rng)
         if sec.is_fill_bar(bar):
-            fill = _fill(sec, name, energy, rng)
+            fill = _fill(sec, fill_name, energy, rng)
             fill_start = min(h[0] for h in fill)
             hits = [h for h in hits if h[0] < fill_start - 1e-6] + fill
         first_active = bar == 0 or not sec.active(ctx.spec, bar - 1)
         if (bar == 0 and sec.has_previous) or (first_active and bar > 0):
             hits.append((0.0, crash, 0.95))
-        elif name == "rock" and energy >= 0.9 and bar % 4 == 0:
+        elif name.startswith(("rock", "punk", "indie")) and energy >= 0.9 and bar % 4 == 0:
             hits.append((0.0, crash, 0.9))
         for pos, note, scale in hits:
             length = 0.25 if note not in (CRASH, CRASH2, RIDE, OPEN_HAT) else 1.0
@@ -231,5 +259,5 @@ def drums(ctx: PartContext) -> PartOutput:
 
 
 DRUM_PATTERNS: dict[str, Callable[[PartContext], PartOutput]] = {
-    name: drums for name in (*_GROOVES, "basic")
+    name: drums for name in (*_GROOVES, *GROOVES, "basic")
 }

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from models.embedded.context import PartContext
 from models.embedded.figures import FIGURE_PATTERNS
 from models.embedded.parts import PartOutput, Voicer, bar_segments, grid, is_strong, ms_to_q
+from models.embedded.riffs import CHORD_RHYTHM_PATTERNS
 from models.embedded.score import ControlEvent, Note
 from models.embedded.theory import ChordSpan, nearest_pitch
 
@@ -322,4 +323,5 @@ HARMONY_PATTERNS: dict[str, Callable[[PartContext], PartOutput]] = {
     "synth_chords": synth_chords,
     "strum": strum,
     **FIGURE_PATTERNS,
+    **CHORD_RHYTHM_PATTERNS,
 }

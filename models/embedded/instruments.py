@@ -96,6 +96,13 @@ def instrument_for(word: str) -> InstrumentPart | None:
     return None
 
 
+def _same(part: InstrumentPart, wanted: InstrumentPart) -> bool:
+    """Already played: same role and program (an 808 is a way of playing, not only a sound)."""
+    if part.role is not wanted.role or part.program != wanted.program:
+        return False
+    return ("808" in wanted.name) <= ("808" in part.name)
+
+
 def apply_instruments(
     parts: tuple[InstrumentPart, ...], words: Iterable[str], max_parts: int = 8
 ) -> tuple[tuple[InstrumentPart, ...], tuple[str, ...]]:
@@ -114,7 +121,7 @@ def apply_instruments(
             if word.strip():
                 unknown.append(word.strip())
             continue
-        if any(p.program == wanted.program and p.role is wanted.role for p in out):
+        if any(_same(p, wanted) for p in out):
             continue
         if wanted.role is PartRole.DRUMS and any(p.role is PartRole.DRUMS for p in out):
             continue

@@ -227,7 +227,11 @@ def section_progression(
         tonic_half = Chord(plain.root, plain.quality, 0.5)
         return (*body, tonic_half, Chord(dominant.root, dominant.quality, 0.5))
     if role is SectionRole.BRIDGE:
-        return (*_fill(chords, bars - 1), dominant)
+        body = _fill(chords, bars - 1)
+        if not any(c.root == 0 for c in body):  # a short bridge cut before its tonic: say it
+            tonic = _tonic(style, mode, body[-1].bars)
+            body[-1] = tonic
+        return (*body, dominant)
     if bars == 2:
         half = _cadence(style, mode)
         return (_tonic(style, mode, 1.0), *_fill(half, 0.5), _tonic(style, mode, 0.5))

@@ -25,6 +25,10 @@ class PartSpec:
     kit: int = 0  # drums only: GM kit (bank 128 preset)
     release_s: float | None = -1.0  # ring after note-off; None: natural; -1: the role's default
     voices: int = 5  # most notes in one chord (costly SoundFont presets get fewer)
+    #: other instruments the seed may give this part: (GM program, name), same role and pattern
+    alternatives: tuple[tuple[int, str], ...] = ()
+    #: other patterns the seed may give this part (grooves for drums, riffs, comping...)
+    patterns: tuple[str, ...] = ()
 
     @property
     def part(self) -> InstrumentPart:
@@ -35,6 +39,7 @@ class PartSpec:
 class StyleArrangement:
     style: str
     parts: tuple[PartSpec, ...]
+    substyle: str = ""  # the models.substyles id this arrangement plays
     swing_grid_q: float = 0.5  # the note value swing delays (0.5 = eighths, 0.25 = sixteenths)
     timing_ms: float = 8.0  # humanise: timing spread (std dev) for pitched parts
     drum_timing_ms: float = 4.0

@@ -1,0 +1,99 @@
+"""Song forms: which sections a song has and how many bars each gets.
+
+A song long enough gets a real form from its sub-style's family (:data:`models.substyles.FORMS`:
+verse/chorus/bridge for songs, breakdowns and drops for dance tracks, AABA for jazz), picked by
+the seed among those that fit; a short one is intro → climax → outro.  A form named in the
+request ("intro, chorus and outro") is followed as written.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Mapping
+
+from models.plan import SectionRole
+from models.substyles import FORMS
+
+__all__ = ["MIN_BARS_PER_SECTION", "allocate_bars", "choose_form", "parse_form"]
+
+#: A templated form needs about this many bars per section on average (a phrase or so).
+MIN_BARS_PER_SECTION = 4.0
+
+_ROLE_WEIGHT: Mapping[SectionRole, float] = {
+    SectionRole.INTRO: 0.5,
+    SectionRole.VERSE: 1.0,
+    SectionRole.CHORUS: 1.0,
+    SectionRole.BRIDGE: 0.75,
+    SectionRole.CLIMAX: 1.0,
+    SectionRole.OUTRO: 0.5,
+}
+_NAMES: Mapping[str, SectionRole] = {
+    **{role.value: role for role in SectionRole},
+    "drop": SectionRole.CLIMAX,
+    "breakdown": SectionRole.BRIDGE,
+}
+
+
+def parse_form(text: str) -> tuple[SectionRole, ...]:
+    """``"intro verse chorus drop outro"`` → section roles."""
+    return tuple(_NAMES[name] for name in text.split())
+
+
+def _short_form(total_bars: int) -> tuple[SectionRole, ...]:
+    if total_bars < 8:
+        return (SectionRole.INTRO, SectionRole.CLIMAX, SectionRole.OUTRO)
+    return (SectionRole.INTRO, SectionRole.VERSE, SectionRole.CLIMAX, SectionRole.OUTRO)
+
+
+def choose_form(family: str, total_bars: int, rng: random.Random) -> tuple[SectionRole, ...]:
+    """A form of ``family`` for a song of ``total_bars``: one of the (up to three) longest that
+    fit, by the seed; intro → climax → outro when the song is too short for any."""
+    if total_bars < 20:
+        return (SectionRole.INTRO, SectionRole.CLIMAX, SectionRole.OUTRO)
+    forms = [parse_form(text) for text in FORMS.get(family, FORMS["through"])]
+    fitting = [f for f in forms if len(f) * MIN_BARS_PER_SECTION <= total_bars]
+    if not fitting:
+        return _short_form(total_bars)
+    longest = max(len(f) for f in fitting)
+    options = [f for f in fitting if len(f) >= longest - 1][:3]
+    return options[rng.randrange(len(options))]
+
+
+def allocate_bars(form: tuple[SectionRole, ...], total_bars: int) -> list[int]:
+    """Split ``total_bars`` over the form by weight, exact total: four-bar phrases where a
+    section is long enough, even lengths otherwise; intros and outros (four bars at least when
+    the song is long enough) take up the odd bars."""
+    weights = [_ROLE_WEIGHT[r] for r in form]
+    ideal = [w * total_bars / sum(weights) for w in weights]
+    minimum = 3 if total_bars >= MIN_BARS_PER_SECTION * len(form) else 2
+    minimum = minimum if total_bars >= 2 * len(form) else 1
+    edges = {j for j, role in enumerate(form) if role in (SectionRole.INTRO, SectionRole.OUTRO)}
+    floor = [4 if j in edges and total_bars >= 4 * len(form) else minimum for j in range(len(form))]
+    bars = [
+        max(floor[j], 4 * round(x / 4) if x >= 6 else 2 * round(x / 2) if x >= 3 else round(x))
+        for j, x in enumerate(ideal)
+    ]
+    for j in sorted(edges) * 4:
+        gap = total_bars - sum(bars)
+        if gap > 0 and bars[j] < 8:
+            bars[j] += 1
+        elif gap < 0 and bars[j] > floor[j]:
+            bars[j] -= 1
+    while (gap := total_bars - sum(bars)) != 0:
+        options: list[int] = []
+        for size in (2, 1) if abs(gap) >= 2 else (1,):
+            step = size if gap > 0 else -size
+            options = [j for j in range(len(bars)) if bars[j] + step >= floor[j]]
+            if options:
+                break
+        if not options:
+            break
+        j = max(options, key=lambda k: (step * (ideal[k] - bars[k]), weights[k]))
+        bars[j] += step
+    return bars
+
+
+def min_song_bars(form: tuple[SectionRole, ...]) -> int:
+    """The fewest bars a named form can be played in (two per section)."""
+    return max(3, math.ceil(2 * len(form)))
