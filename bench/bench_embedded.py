@@ -1,9 +1,9 @@
 """Speed of the embedded composer alone: compose + render every section of a 45 s song.
 
 Warm backend (SoundFont loaded once, as in a worker), 48 kHz.  Prints, per style, the median over
-several runs of composing (notes), rendering (synth + room) and writing the section MIDI, the
-total, and × real time.  The product's target for a 45 s three-section song composed, rendered,
-mastered and encoded is ≤ 1 s; this part aims at ≤ 0.35 s.
+several runs of composing (notes), rendering (synth and production: effects, room) and writing
+the section MIDI, the total, and × real time.  The product's target for a 45 s three-section
+song composed, rendered, mastered and encoded is ≤ 1 s; this part aims at ≤ 0.35 s.
 
     python bench/bench_embedded.py [--runs 5] [--style lofi --style rock] [--seconds 45]
 """
@@ -19,12 +19,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from models.base import BackendConfig
-from models.embedded.arrangements import arrangement_for
-from models.embedded.backend import ENDING_TAIL_S, TAIL_S, load
+from models.embedded.backend import load, render_settings
 from models.embedded.composer import compose_section
-from models.embedded.render import RenderSettings
 from models.midi import section_midi
-from models.plan import Key, SectionRole
+from models.plan import Key
 from models.planning import PlanRequest, plan_request
 from models.styles import STYLE_IDS, style_info
 
@@ -38,7 +36,6 @@ def bench_style(style: str, runs: int, seconds: float, sample_rate: int) -> dict
         plan, indices = plan_request(
             PlanRequest(kind="song", style=style, key=Key(9, mode), duration_s=seconds, seed=run)
         )
-        arrangement = arrangement_for(style)
         compose_s = render_s = midi_s = 0.0
         audio_s = 0.0
         for i in indices:
@@ -47,17 +44,7 @@ def bench_style(style: str, runs: int, seconds: float, sample_rate: int) -> dict
             score = compose_section(plan, section)
             renderer.calibrate(score)
             t1 = time.perf_counter()
-            ending = section.role is SectionRole.OUTRO
-            _audio, body = renderer.render(
-                score,
-                RenderSettings(
-                    reverb_wet=arrangement.reverb_wet,
-                    reverb_decay_s=arrangement.reverb_decay_s,
-                    gain_db=arrangement.gain_db,
-                    tape=arrangement.tape,
-                    tail_s=ENDING_TAIL_S if ending else TAIL_S,
-                ),
-            )
+            _audio, body = renderer.render(score, render_settings(plan, section))
             t2 = time.perf_counter()
             section_midi(score)
             t3 = time.perf_counter()

@@ -141,8 +141,7 @@ class Renderer:
 
         with ThreadPoolExecutor(max_workers=FX_THREADS, thread_name_prefix="fx") as fx:
             pending: list[tuple[Future[Audio], float]] = []
-            for key, tracks in groups:
-                bus = production.buses.get(key) if key is not None else None
+            for bus, tracks in groups:
                 snare_tracks, rest = _split_snares(tracks, bus)
                 with self._lock:
                     audio = self._render_tracks(score, rest, total)
@@ -319,14 +318,16 @@ def section_cues(score: Score, sr: int, section_role: str) -> Cues:
     )
 
 
-def _bus_groups(score: Score, production: Production) -> list[tuple[str | None, list[Track]]]:
-    """Tracks grouped by bus (tracks without one by role, so each group has one room send),
-    in score order."""
-    groups: dict[tuple[str | None, str], list[Track]] = {}
+def _bus_groups(score: Score, production: Production) -> list[tuple[Bus | None, list[Track]]]:
+    """Tracks grouped by bus, in score order: tracks whose keys share a :class:`Bus` go
+    through it in one pass; tracks without one are grouped by role (one room send each)."""
+    groups: dict[Bus | str, list[Track]] = {}
     for track in score.tracks:
         key = bus_key(production, track.program, track.role.value, track.is_drum)
-        groups.setdefault((key, track.role.value if key is None else ""), []).append(track)
-    return [(key, tracks) for (key, _role), tracks in groups.items()]
+        groups.setdefault(track.role.value if key is None else production.buses[key], []).append(
+            track
+        )
+    return [(None if isinstance(k, str) else k, tracks) for k, tracks in groups.items()]
 
 
 def _split_snares(tracks: list[Track], bus: Bus | None) -> tuple[list[Track], list[Track]]:

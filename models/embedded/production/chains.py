@@ -140,7 +140,7 @@ def _drive(x: Audio, effect: Drive, sr: int) -> Audio:
     """Distortion into a cabinet band-pass, then back to the input's RMS (plus ``level_db``):
     the drive changes the tone, the mix level stays the arranger's."""
     board = [
-        pb.LadderFilter(mode=_HPF12, cutoff_hz=effect.low_cut_hz, resonance=0.0),
+        pb.HighpassFilter(cutoff_frequency_hz=effect.low_cut_hz),  # tightens the low end
         pb.Distortion(drive_db=effect.drive_db),
         _lowpass(effect.high_cut_hz, sr),
     ]

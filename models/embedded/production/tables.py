@@ -33,61 +33,69 @@ __all__ = ["NEUTRAL", "PRODUCTIONS"]
 #: Glue on a drum kit: fast attack catches the transients, medium release breathes with the beat.
 _PUNCH = Compress(threshold_db=-20.0, ratio=4.0, attack_ms=5.0, release_ms=90.0, makeup_db=2.0)
 _GLUE = Compress(threshold_db=-16.0, ratio=2.0, attack_ms=20.0, release_ms=200.0)
-_DUSTY = LowPass(4200.0)
+_ECHO = Delay(0.75, 0.3, 0.18)  # a dotted-eighth echo on leads
 
 NEUTRAL = Production("neutral", room=Room(wet=0.25, size=0.55))
 
+# Tracks whose keys map to the same Bus share one effect chain (one pass for all of them).
+
+_GUITARS = Bus((Drive(30.0, 110.0, 5200.0),))  # distortion compresses: no compressor
 _ROCK = Production(
     "rock",
     buses={
-        "electric_guitar": Bus((HighPass(110.0), Drive(30.0, 100.0, 5200.0), _GLUE)),
+        "electric_guitar": _GUITARS,
         "drums": Bus((_PUNCH,)),
-        "bass": Bus((Drive(8.0, 40.0, 3500.0), _GLUE)),
-        "lead": Bus((Delay(0.75, 0.25, 0.15),)),
+        "bass": Bus((Drive(8.0, 40.0, 3500.0),)),
     },
     room=Room(wet=0.2, size=0.5, damping=0.45),
 )
 
+#: Lo-fi: the music bus wobbles like worn tape, is dull and ducks under the kick.
+_LOFI_MUSIC = Bus((Wow(0.5, 6.0, 0.35), LowPass(3400.0), Duck(5.0, 0.8)))
 _LOFI = Production(
     "lofi",
     buses={
-        "drums": Bus((_DUSTY, Compress(-22.0, 4.0, 15.0, 120.0, 2.0), Crush(10.0))),
+        "drums": Bus((LowPass(4200.0), Crush(10.0))),
         "bass": Bus((LowPass(900.0), Duck(4.0, 0.7))),
-        "harmony": Bus((Wow(0.5, 6.0, 0.35), LowPass(3200.0), Duck(5.0, 0.8))),
-        "pad": Bus((Wow(0.4, 5.0, 0.3), LowPass(2600.0), Duck(6.0, 0.9))),
-        "lead": Bus((Wow(0.5, 6.0, 0.3), LowPass(3800.0), Delay(0.75, 0.3, 0.18))),
-        "texture": Bus((LowPass(3500.0), Duck(4.0, 0.8))),
+        "harmony": _LOFI_MUSIC,
+        "pad": _LOFI_MUSIC,
+        "lead": _LOFI_MUSIC,
+        "texture": _LOFI_MUSIC,
     },
-    master=(Crush(12.0), LowPass(5200.0), Compress(-18.0, 2.5, 20.0, 250.0)),
+    master=(Crush(12.0), LowPass(5200.0)),
     room=Room(wet=0.26, size=0.5, damping=0.7),
     vinyl=Vinyl(crackles_per_s=9.0, hiss_db=-50.0),
 )
 
+#: House: everything but the drums pumps; chords and pads open up through the intro.
+_HOUSE_MUSIC = Bus((Duck(9.0, 0.85), Sweep(("intro",), 350.0, 14_000.0)))
 _HOUSE = Production(
     "house",
     buses={
         "drums": Bus((_PUNCH,)),
         "bass": Bus((Duck(9.0, 0.85),)),
-        "harmony": Bus((Duck(8.0, 0.85), Sweep(("intro",), 400.0, 14_000.0))),
-        "pad": Bus((Duck(10.0, 0.9), Sweep(("intro",), 300.0, 12_000.0))),
-        "lead": Bus((Duck(6.0, 0.8), Delay(0.75, 0.3, 0.15))),
-        "texture": Bus((Duck(7.0, 0.8), Delay(0.75, 0.25, 0.15))),
+        "harmony": _HOUSE_MUSIC,
+        "pad": _HOUSE_MUSIC,
+        "texture": _HOUSE_MUSIC,
+        "lead": Bus((Duck(6.0, 0.8), _ECHO)),
     },
     master=(_GLUE,),
     room=Room(wet=0.2, size=0.5),
 )
 
+#: Synthwave: chorused synths, an echoing lead, the gated-reverb snare.
+_SYNTHS = Bus((Chorus(0.6, 0.4, 8.0, 0.55),))
+_SYNTH_LEAD = Bus((Chorus(0.8, 0.3, 7.0, 0.45), Delay(0.75, 0.35, 0.25)))
 _SYNTHWAVE = Production(
     "synthwave",
     buses={
         "drums": Bus((_PUNCH,), snare=GatedVerb(room=0.92, level=1.0, hold_s=0.28)),
-        "bass": Bus((Compress(-18.0, 3.0, 5.0, 80.0),)),
-        "synth_pad": Bus((Chorus(0.5, 0.45, 9.0, 0.6),)),
-        "synth_lead": Bus((Chorus(0.8, 0.3, 7.0, 0.45), Delay(0.75, 0.35, 0.25))),
-        "harmony": Bus((Chorus(0.6, 0.4, 8.0, 0.55),)),
-        "pad": Bus((Chorus(0.5, 0.45, 9.0, 0.6),)),
-        "lead": Bus((Chorus(0.8, 0.3, 7.0, 0.45), Delay(0.75, 0.35, 0.25))),
-        "texture": Bus((Chorus(0.7, 0.3, 7.0, 0.4), Delay(0.5, 0.3, 0.2))),
+        "synth_pad": _SYNTHS,
+        "harmony": _SYNTHS,
+        "pad": _SYNTHS,
+        "texture": _SYNTHS,
+        "synth_lead": _SYNTH_LEAD,
+        "lead": _SYNTH_LEAD,
     },
     master=(_GLUE,),
     room=Room(wet=0.3, size=0.75, damping=0.35),
@@ -97,50 +105,52 @@ _POP = Production(
     "pop",
     buses={
         "drums": Bus((_PUNCH,)),
-        "bass": Bus((Compress(-18.0, 3.0, 8.0, 100.0),)),
-        "lead": Bus((Compress(-18.0, 2.5, 8.0, 120.0), Delay(0.75, 0.25, 0.15))),
-        "synth_pad": Bus((Chorus(0.5, 0.35, 8.0, 0.4),)),
-        "pad": Bus((Duck(3.0, 0.7),)),
+        "lead": Bus((Compress(-18.0, 2.5, 8.0, 120.0), _ECHO)),
+        "synth_pad": Bus((Chorus(0.5, 0.35, 8.0, 0.4), Duck(3.0, 0.7))),
     },
     master=(_GLUE,),
     room=Room(wet=0.22, size=0.55),
 )
 
+#: Boom-bap: hard, saturated drums, a gritty sub, chopped and filtered samples, a little vinyl.
+_CHOPS = Bus((HighPass(180.0), LowPass(3000.0), Duck(3.0, 0.7)))
 _HIPHOP = Production(
     "hiphop",
     buses={
         "drums": Bus((Compress(-22.0, 5.0, 3.0, 80.0, 3.0), Drive(6.0, 30.0, 12_000.0))),
         "bass": Bus((Drive(9.0, 25.0, 6000.0),)),
-        "harmony": Bus((LowPass(3000.0), HighPass(180.0), Duck(3.0, 0.7))),
-        "pad": Bus((LowPass(2800.0), Duck(3.0, 0.7))),
-        "lead": Bus((LowPass(6000.0), Delay(0.75, 0.3, 0.15))),
+        "harmony": _CHOPS,
+        "pad": _CHOPS,
+        "lead": Bus((LowPass(6000.0), _ECHO)),
     },
     master=(Crush(13.0),),
     room=Room(wet=0.18, size=0.45, damping=0.6),
     vinyl=Vinyl(crackles_per_s=4.0, hiss_db=-60.0),
 )
 
+#: Trap: a distorted 808, dark keys, echoes.
+_DARK = Bus((LowPass(4500.0), Delay(0.75, 0.3, 0.2)))
 _TRAP = Production(
     "trap",
     buses={
         "drums": Bus((Compress(-20.0, 4.0, 2.0, 60.0, 2.0),)),
         "bass": Bus((Drive(12.0, 25.0, 8000.0),)),
-        "harmony": Bus((LowPass(5000.0), Delay(0.75, 0.3, 0.2))),
-        "pad": Bus((LowPass(3500.0),)),
-        "lead": Bus((Delay(0.75, 0.35, 0.22),)),
+        "harmony": _DARK,
+        "pad": _DARK,
+        "lead": Bus((_ECHO,)),
     },
     room=Room(wet=0.2, size=0.6, damping=0.5),
 )
 
+_DEEP_MUSIC = Bus((LowPass(5000.0), Duck(6.0, 0.9), Sweep(("intro", "bridge"), 300.0, 9000.0)))
 _DEEP_HOUSE = Production(
     "deep house",
     buses={
         **_HOUSE.buses,
         "bass": Bus((Duck(6.0, 0.9),)),
-        "harmony": Bus(
-            (LowPass(5000.0), Duck(6.0, 0.9), Sweep(("intro", "bridge"), 300.0, 9000.0))
-        ),
-        "pad": Bus((Chorus(0.4, 0.35, 9.0, 0.4), Duck(7.0, 0.9))),
+        "harmony": _DEEP_MUSIC,
+        "pad": _DEEP_MUSIC,
+        "texture": _DEEP_MUSIC,
     },
     master=(_GLUE,),
     room=Room(wet=0.24, size=0.6, damping=0.55),
@@ -148,14 +158,12 @@ _DEEP_HOUSE = Production(
 
 _SYNTH_POP = Production(
     "synth-pop",
-    buses={
-        **_POP.buses,
-        "synth_lead": Bus((Chorus(0.8, 0.3, 7.0, 0.4), Delay(0.75, 0.3, 0.2))),
-        "harmony": Bus((Chorus(0.6, 0.35, 8.0, 0.45), Duck(3.0, 0.6))),
-    },
+    buses={**_POP.buses, **{k: _SYNTHS for k in ("harmony", "texture", "synth_pad")}},
     master=(_GLUE,),
     room=Room(wet=0.24, size=0.6),
 )
+
+_AIR = Bus((Delay(1.0, 0.4, 0.3),))  # long echoes for ambient melodies
 
 PRODUCTIONS: Mapping[str, Production] = {
     "pop": _POP,
@@ -173,7 +181,7 @@ PRODUCTIONS: Mapping[str, Production] = {
         "indie rock",
         buses={
             **_ROCK.buses,
-            "electric_guitar": Bus((HighPass(100.0), Drive(18.0, 90.0, 6500.0), _GLUE)),
+            "electric_guitar": Bus((Drive(18.0, 100.0, 6500.0),)),
             "lead": Bus((Chorus(0.6, 0.25, 7.0, 0.3), Delay(0.75, 0.3, 0.2))),
         },
         room=Room(wet=0.24, size=0.6, damping=0.45),
@@ -181,7 +189,7 @@ PRODUCTIONS: Mapping[str, Production] = {
     "rock/punk": Production(
         "punk",
         buses={
-            "electric_guitar": Bus((HighPass(120.0), Drive(38.0, 110.0, 5000.0), _GLUE)),
+            "electric_guitar": Bus((Drive(38.0, 120.0, 5000.0),)),
             "drums": Bus((_PUNCH,)),
             "bass": Bus((Drive(14.0, 40.0, 3200.0),)),
         },
@@ -210,7 +218,7 @@ PRODUCTIONS: Mapping[str, Production] = {
     "lofi/sleepy-lofi": Production(
         "sleepy lo-fi",
         buses=_LOFI.buses,
-        master=(Crush(12.0), LowPass(4200.0), Compress(-18.0, 2.5, 20.0, 250.0)),
+        master=(Crush(12.0), LowPass(4200.0)),
         room=Room(wet=0.3, size=0.6, damping=0.7),
         vinyl=Vinyl(crackles_per_s=7.0, hiss_db=-50.0),
     ),
@@ -224,8 +232,8 @@ PRODUCTIONS: Mapping[str, Production] = {
         "ambient",
         buses={
             "pad": Bus((Chorus(0.25, 0.4, 12.0, 0.5),)),
-            "lead": Bus((Delay(1.5, 0.45, 0.3),)),
-            "texture": Bus((Delay(1.0, 0.4, 0.3),)),
+            "lead": _AIR,
+            "texture": _AIR,
         },
         room=Room(wet=0.45, size=0.93, damping=0.35),
     ),
