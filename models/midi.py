@@ -218,6 +218,10 @@ def join_midi(plan: SongPlan, parts: Sequence[tuple[int, bytes]]) -> bytes:
         song.tracks.append(_to_track(merged[ident]))
     buf = io.BytesIO()
     song.save(file=buf)
+    if plan.extra("melody_notes"):  # a user's melody: exported as its own track too
+        from models.melody.export import add_melody_track
+
+        return add_melody_track(plan, buf.getvalue(), [index for index, _data in parts])
     return buf.getvalue()
 
 

@@ -252,12 +252,14 @@ class MotifNote:
 
     ``degree`` is a scale degree relative to the tonic (0 = tonic, 7 = octave above, -1 = the
     degree below the tonic), ``start`` and ``length`` are in counted pulses from the motif's start.
+    ``alter`` raises the degree by semitones (a user's melody may leave the scale).
     """
 
     degree: int
     start: float
     length: float
     accent: float = 1.0
+    alter: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,7 +367,10 @@ class SongPlan:
                 {"role": p.role.value, "program": p.program, "name": p.name}
                 for p in self.instruments
             ],
-            "motif": [[n.degree, n.start, n.length, n.accent] for n in self.motif],
+            "motif": [
+                [n.degree, n.start, n.length, n.accent, *([n.alter] if n.alter else [])]
+                for n in self.motif
+            ],
             "sections": [
                 {
                     "role": s.role.value,
@@ -398,7 +403,8 @@ class SongPlan:
                     for p in data["instruments"]
                 ),
                 motif=tuple(
-                    MotifNote(int(d), float(s), float(n), float(a)) for d, s, n, a in data["motif"]
+                    MotifNote(int(d), float(s), float(n), float(a), int(alter[0]) if alter else 0)
+                    for d, s, n, a, *alter in data["motif"]
                 ),
                 sections=tuple(
                     SectionPlan(

@@ -16,6 +16,7 @@ from models.embedded.context import PartContext
 from models.embedded.parts import PartOutput
 from models.embedded.score import Note
 from models.embedded.theory import chord_scale, nearest_pitch, scale_of
+from models.melody.lead import stated_melody
 from models.plan import Meter, Mode, MotifNote, SectionRole
 
 __all__ = ["lead", "make_motif"]
@@ -221,6 +222,8 @@ def lead(ctx: PartContext) -> PartOutput:
     first_bar = next((b for b in range(sec.bars) if sec.active(ctx.spec, b)), sec.bars)
     tonic_base = _tonic_base(ctx, sec.role is SectionRole.CLIMAX)
     plan_names = _PLANS.get(sec.role, _PLANS[SectionRole.VERSE])
+    # a user's melody is stated as written (its chords were chosen to fit it); developed as usual
+    exact = plan.extra("motif_source") == "melody"
     notes: list[Note] = []
     bar = first_bar
     k = 0
@@ -230,8 +233,14 @@ def lead(ctx: PartContext) -> PartOutput:
         total = span_bars * sec.pulses
         last_phrase = bar + span_bars >= sec.bars
         name = plan_names[k % len(plan_names)]
-        if last_phrase and sec.role not in (SectionRole.INTRO,):
+        if last_phrase and sec.role not in (SectionRole.INTRO,) and not (exact and k == 0):
             name = "answer" if name != "augment" else name
+        if exact and name == "state":
+            stated = stated_melody(ctx, plan.motif, bar=bar, tonic_base=tonic_base, total=total)
+            notes.extend(stated)
+            bar += span_bars
+            k += 1
+            continue
         cells = _develop(
             name, motif, total=total, phrase_pulses=phrase_pulses, rng=rng, ctx=ctx, bar=bar
         )
@@ -393,6 +402,6 @@ def _right_hand_chords(ctx: PartContext, melody: list[Note]) -> list[Note]:
                 if pc != n.pitch % 12
             }
         )
-        for p in below[-2:]:
+        for p in [p for p in below if p < n.pitch - 2][-2:]:  # under the tune, never over it
             extra.append(Note(n.start_q + 0.01, n.length_q, p, int(n.velocity * 0.72)))
     return extra

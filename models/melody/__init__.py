@@ -1,0 +1,85 @@
+"""Bring your own melody: a MIDI file or a hummed recording becomes the song's motif.
+
+:func:`load_melody` turns uploaded bytes into a :class:`Melody` (notes on a beat grid, tempo,
+key); :func:`models.melody.fit.fit_plan` makes it the motif of a song plan, harmonised.
+Nothing here imports ``bot``, ``cogs`` or ``discord``; librosa is imported only when a
+recording is transcribed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from models.melody.analysis import estimate_key, estimate_tempo, quantise
+from models.melody.decode import MAX_BYTES, MAX_DURATION_S, FileKind, decode_audio, sniff
+from models.melody.errors import (
+    AbsurdTempo,
+    CorruptFile,
+    DrumsOnly,
+    MelodyError,
+    NoNotes,
+    NoStablePitch,
+    NotAMelodyFile,
+    Polyphonic,
+    Silent,
+    TooLarge,
+    TooLong,
+)
+from models.melody.types import Melody, MelodyNote, MelodySource
+
+__all__ = [
+    "MAX_BYTES",
+    "MAX_DURATION_S",
+    "AbsurdTempo",
+    "CorruptFile",
+    "DrumsOnly",
+    "Melody",
+    "MelodyError",
+    "MelodyNote",
+    "MelodySource",
+    "NoNotes",
+    "NoStablePitch",
+    "NotAMelodyFile",
+    "Polyphonic",
+    "Silent",
+    "TooLarge",
+    "TooLong",
+    "load_melody",
+]
+
+log = logging.getLogger(__name__)
+
+
+def _from_midi(data: bytes) -> Melody:
+    from models.melody.midi_in import read_midi_line
+
+    line = read_midi_line(data)
+    notes = tuple(MelodyNote(p, round(s, 4), round(n, 4)) for p, s, n in line.notes)
+    key = estimate_key([(n.pitch, n.length_beats) for n in notes])
+    log.info("melody from MIDI track %r: %d notes", line.track, len(notes))
+    return Melody(notes, round(line.bpm, 2), key, MelodySource.MIDI, bpm_from_file=True)
+
+
+def _from_audio(data: bytes, kind: FileKind) -> Melody:
+    from models.melody.transcribe import transcribe
+
+    heard = transcribe(decode_audio(data, kind))
+    onsets = [n.onset_s for n in heard.notes]
+    fit = estimate_tempo(onsets)
+    timed = quantise(onsets, [n.offset_s for n in heard.notes], fit)
+    notes: list[MelodyNote] = []
+    for h, (start, length) in zip(heard.notes, timed, strict=True):
+        if notes and abs(notes[-1].start_beats - start) < 1e-6:
+            notes.pop()  # two onsets on one grid point: the later one is the note
+        notes.append(MelodyNote(h.pitch, start, length))
+    key = estimate_key([(n.pitch, n.length_beats) for n in notes])
+    return Melody(tuple(notes), round(fit.bpm, 1), key, MelodySource.AUDIO, heard.tuning_cents)
+
+
+def load_melody(data: bytes) -> Melody:
+    """A melody from an uploaded file (recognised by content).  Raises a :class:`MelodyError`
+    whose message says what is wrong with the file."""
+    kind = sniff(data)
+    melody = _from_midi(data) if kind is FileKind.MIDI else _from_audio(data, kind)
+    log.info("melody: %s", melody.summary)
+    return melody
