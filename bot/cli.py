@@ -240,6 +240,14 @@ def _summary(plan: SongPlan, indices: tuple[int, ...], clip: ClipFiles, output: 
 def _cmd_run(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     from cogs.app import run_bot
 
+    if settings.web_port:
+        local = f"http://{settings.web_host}:{settings.web_port}"
+        console.print(
+            f"web pages, /healthz and /metrics at [bold]{local}[/bold] "
+            f"(links use {settings.web_url}; a server's pages need `/settings set gallery on`)"
+        )
+    else:
+        console.print("web pages are off (web_port = 0)")
     code: int = run_bot(settings)
     return code
 

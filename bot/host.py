@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.db import Database, upgrade
+from bot.db import Database, Storage, upgrade
 from bot.db.records import ClipRecord, JobRecord
 from bot.errors import ComposerError
 from bot.runtime.jobs import JobProgress
@@ -34,6 +34,7 @@ from bot.runtime.queue import JobQueue
 from bot.runtime.scheduler import Executor, Scheduler, SchedulerConfig
 from bot.settings import Settings
 from bot.storage.clip_store import ClipStore
+from bot.web import MeteredDeliverer, Metrics, WebContext, WebServer
 
 __all__ = ["FileDeliverer", "main", "run_host"]
 
@@ -173,10 +174,15 @@ async def run_host(
     await asyncio.to_thread(ClipStore(settings.clips_dir).sweep)
     db = Database.from_url(url)
     executor: Executor | None = None
+    metrics = Metrics()
+    web = WebServer(WebContext(settings, Storage(db), metrics))
     try:
+        await web.start()  # clip pages, /healthz (503 until the workers are up), /metrics
         queue = JobQueue(db, settings)
         executor = await _make_executor(executor_kind, settings, cpu_workers)
-        scheduler = Scheduler(queue, executor, FileDeliverer(outbox), config)
+        metrics.watch_executor(executor)
+        deliverer = MeteredDeliverer(FileDeliverer(outbox), metrics)
+        scheduler = Scheduler(queue, executor, deliverer, config)
         recovery = await scheduler.start()
         log.info(
             "host ready (executor %s: %s); recovered %d job(s)",
@@ -192,6 +198,7 @@ async def run_host(
             loop.remove_signal_handler(sig)
         if executor is not None:
             await _close_executor(executor, drain_timeout_s=1.0)
+        await web.stop()
         await db.close()
     log.info("host stopped")
 

@@ -63,6 +63,10 @@ class Settings:
     max_queued_per_guild: int = 50
     # Scale-out (Ray) — None: local worker pool only
     ray_address: str | None = None
+    # Web pages, /healthz and /metrics, served in the bot's own process (web_port 0: off)
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    public_url: str | None = None  # what links use (None: http://web_host:web_port)
     log_level: str = "INFO"
 
     @property
@@ -70,6 +74,16 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'composer.db').resolve()}"
+
+    @property
+    def web_url(self) -> str | None:
+        """Where the web pages are, as links name them: ``public_url`` (the pages may be served
+        by another process, e.g. the host), else this process's server; None when neither."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        if self.web_port == 0:
+            return None
+        return f"http://{self.web_host}:{self.web_port}"
 
     @property
     def clips_dir(self) -> Path:
@@ -129,6 +143,9 @@ def _coerce(name: str, raw: Any) -> Any:
         "max_running_per_user": int,
         "max_queued_per_guild": int,
         "ray_address": str,
+        "web_host": str,
+        "web_port": int,
+        "public_url": str,
         "log_level": str,
     }
     kind = kinds.get(name)

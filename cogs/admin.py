@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 from discord import app_commands
@@ -37,7 +37,17 @@ def settings_embed(record: GuildSettingsRecord, bot: ComposerBot) -> discord.Emb
     embed.add_field(
         name="Default backend", value=record.default_backend or bot.settings.default_backend
     )
+    embed.add_field(name="Gallery", value=_gallery_text(record, bot), inline=False)
     return embed
+
+
+def _gallery_text(record: GuildSettingsRecord, bot: ComposerBot) -> str:
+    if not record.gallery:
+        return "off — clip pages and the leaderboard page answer 404 (`/settings set gallery on`)"
+    base = bot.settings.web_url
+    if base is None:
+        return "on, but this bot serves no web pages (web_port = 0 and no public_url)"
+    return f"on — {base}/g/{record.guild_id}/top?period=week"
 
 
 @app_commands.guild_only()
@@ -62,6 +72,7 @@ class Admin(commands.GroupCog, group_name="settings", group_description="Server 
         max_queued_per_guild="how many jobs may wait in this server",
         default_style="style when a request names none",
         default_backend="backend when a request names none",
+        gallery="web pages for this server's clips, sessions and leaderboard",
     )
     @app_commands.autocomplete(default_style=_styles)
     @app_commands.choices(default_backend=BACKEND_CHOICES)
@@ -74,6 +85,7 @@ class Admin(commands.GroupCog, group_name="settings", group_description="Server 
         max_queued_per_guild: app_commands.Range[int, 1, 1000] | None = None,
         default_style: str | None = None,
         default_backend: app_commands.Choice[str] | None = None,
+        gallery: Literal["on", "off"] | None = None,
     ) -> None:
         changes: dict[str, object] = {}
         for name, value in (
@@ -83,6 +95,7 @@ class Admin(commands.GroupCog, group_name="settings", group_description="Server 
             ("max_queued_per_guild", max_queued_per_guild),
             ("default_style", default_style),
             ("default_backend", default_backend.value if default_backend else None),
+            ("gallery", None if gallery is None else gallery == "on"),
         ):
             if value is not None:
                 changes[name] = value
@@ -112,6 +125,7 @@ class Admin(commands.GroupCog, group_name="settings", group_description="Server 
             "max_queued_per_guild",
             "default_style",
             "default_backend",
+            "gallery",
         )
         await self._update(interaction, dict.fromkeys(names))
 

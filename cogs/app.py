@@ -28,6 +28,7 @@ from bot.runtime.queue import JobQueue
 from bot.runtime.scheduler import Executor, Scheduler, SchedulerConfig
 from bot.service.requests import ComposerService
 from bot.settings import Settings
+from bot.web import MeteredDeliverer, Metrics, WebContext, WebServer
 from cogs.buttons import ALL_BUTTONS
 from cogs.delivery import DiscordDeliverer
 
@@ -61,6 +62,8 @@ class ComposerBot(commands.Bot):
     executor: Executor
     scheduler: Scheduler
     deliverer: DiscordDeliverer
+    metrics: Metrics
+    web: WebServer
 
     def __init__(
         self,
@@ -90,11 +93,17 @@ class ComposerBot(commands.Bot):
         )
         self.executor = executor
         self.deliverer = DiscordDeliverer(self, progress_interval_s=progress_interval_s)
-        self.scheduler = Scheduler(self.queue, executor, self.deliverer, scheduler_config)
+        self.metrics = Metrics()
+        self.metrics.watch_executor(executor)
+        metered = MeteredDeliverer(self.deliverer, self.metrics)
+        self.scheduler = Scheduler(self.queue, executor, metered, scheduler_config)
+        # Clip pages, /healthz and /metrics, in this process and event loop (web_port 0: off).
+        self.web = WebServer(WebContext(settings, self.storage, self.metrics))
         self._scheduler_started = False
 
     async def setup_hook(self) -> None:
         await upgrade(self.settings.resolved_database_url)
+        await self.web.start()  # first: /healthz answers 503 while the workers start
         start = getattr(self.executor, "start", None)
         if start is not None:
             await start()
@@ -120,6 +129,7 @@ class ComposerBot(commands.Bot):
         shutdown = getattr(self.executor, "shutdown", None)
         if shutdown is not None:
             await shutdown()
+        await self.web.stop()
         await self.db.close()
         await super().close()
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,6 +25,7 @@ import discord
 
 from bot.db import ClipRecord, JobRecord
 from bot.runtime.jobs import JobKind, JobProgress
+from bot.web import UploadFallback
 from cogs.buttons import clip_view
 from cogs.ui import clip_embed, clip_files, failed_text, progress_text
 
@@ -191,10 +193,8 @@ class DiscordDeliverer:
         for with_audio in (True, False):
             attach = clip_files(clip, audio=with_audio)
             if not with_audio:
-                kwargs["content"] += (
-                    "\n⚠️ The audio file was too large for this server's upload limit; "
-                    "the MIDI file is attached."
-                )
+                note, attach = await self._oversize_fallback(job, clip, attach)
+                kwargs["content"] += note
             try:
                 editable = self._token_alive(job, view) or not job.interaction_token
                 if (
@@ -209,6 +209,35 @@ class DiscordDeliverer:
                     continue
                 raise
         return None
+
+    async def _oversize_fallback(
+        self, job: JobRecord, clip: ClipRecord, attach: list[discord.File]
+    ) -> tuple[str, list[discord.File]]:
+        """The audio did not fit the upload limit.  Link fallback: where the server's gallery
+        is on, the message links to the clip's page (which plays it) and keeps only the files
+        that fit; elsewhere the message carries the MIDI file."""
+        base = self.bot.settings.web_url
+        if (
+            base
+            and clip.guild_id
+            and (await self.bot.storage.guilds.settings(clip.guild_id)).gallery
+        ):
+            self.bot.metrics.upload_fallback(UploadFallback.LINK)
+            limit = job.render.output.max_bytes
+            fits = [f for f in attach if limit is None or _size(f) <= limit]
+            for dropped in (f for f in attach if f not in fits):
+                dropped.close()
+            note = (
+                "\n🔗 The audio file is larger than this server's upload limit — "
+                f"listen to it and download it here: {base}/c/{clip.id}"
+            )
+            return note, fits
+        self.bot.metrics.upload_fallback(UploadFallback.MIDI_ONLY)
+        note = (
+            "\n⚠️ The audio file was too large for this server's upload limit; "
+            "the MIDI file is attached."
+        )
+        return note, attach
 
     async def _post(self, job: JobRecord, **kwargs: Any) -> int | None:
         """A new channel message for the job (nonce: Discord drops a duplicate post)."""
@@ -244,6 +273,10 @@ class DiscordDeliverer:
             except discord.HTTPException:
                 return None
         return channel
+
+
+def _size(file: discord.File) -> int:
+    return os.fstat(file.fp.fileno()).st_size
 
 
 def _too_large(exc: discord.HTTPException) -> bool:

@@ -32,6 +32,7 @@ def bot_settings(data_dir: Path, **overrides: Any) -> Settings:
         "cpu_workers": 1,
         "max_duration_s": 120.0,
         "job_timeout_s": 120.0,
+        "web_port": 0,  # no web pages unless a test asks (a fixed port would collide)
     }
     base.update(overrides)
     return Settings(**base)

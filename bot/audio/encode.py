@@ -94,9 +94,11 @@ def encode_to_fit(
     *,
     max_bytes: int | None,
     bitrate_kbps: int | None = None,
+    oversize_ok: bool = False,
 ) -> Encoded:
     """Encode in ``fmt``; when the file would exceed ``max_bytes`` fall back to a smaller bitrate,
-    then to Opus at the bitrate that fits.  Raises a user-facing error when nothing fits."""
+    then to Opus at the bitrate that fits.  When nothing fits: the first encoding if
+    ``oversize_ok`` (it will be linked, not uploaded), else a user-facing error."""
     first = encode(audio, sample_rate, fmt, bitrate_kbps=bitrate_kbps)
     if max_bytes is None or len(first.data) <= max_bytes:
         return first
@@ -120,6 +122,9 @@ def encode_to_fit(
         result = encode(audio, sample_rate, cand_fmt, bitrate_kbps=kbps)
         if len(result.data) <= max_bytes:
             return result
+    if oversize_ok:
+        log.info("nothing fits %d bytes; keeping the %d byte %s", max_bytes, len(first.data), fmt)
+        return first
     limit_mib = max_bytes / (1 << 20)
     raise ComposerError(
         f"This clip is too long to fit this server's {limit_mib:.1f} MiB upload limit, even "

@@ -26,6 +26,7 @@ SETTING_NAMES = (
     "max_queued_per_guild",
     "default_style",
     "default_backend",
+    "gallery",
 )
 
 _LIMITS = {
@@ -45,6 +46,7 @@ def settings_record(row: GuildSettingsRow) -> GuildSettingsRecord:
         max_queued_per_guild=row.max_queued_per_guild,
         default_style=row.default_style,
         default_backend=row.default_backend,
+        gallery=bool(row.gallery),
     )
 
 
@@ -73,6 +75,10 @@ def _validate(name: str, value: Any) -> Any:
         if not isinstance(value, str) or not value or len(value) > 32:
             raise RequestError("The default backend must be a backend name.")
         return value
+    if name == "gallery":
+        if not isinstance(value, bool):
+            raise RequestError("The gallery is either on or off.")
+        return value
     raise RequestError(f"There is no server setting called {name!r}.")
 
 
@@ -88,6 +94,12 @@ class GuildRepository:
                 row = await s.get(GuildRow, guild_id)
                 if row is not None and row.name != name:
                     row.name = name
+
+    async def name(self, guild_id: int) -> str | None:
+        """The server's display name as last seen (None when unknown)."""
+        async with self.db.read() as s:
+            row = await s.get(GuildRow, guild_id)
+            return row.name if row else None
 
     async def settings(self, guild_id: int | None) -> GuildSettingsRecord:
         """The server's overrides (all None when it has none, or for a DM)."""

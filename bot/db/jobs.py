@@ -136,6 +136,13 @@ class JobRepository:
         async with self.db.read() as s:
             return await _count(s, JobRow.status == status.value)
 
+    async def status_counts(self) -> dict[JobStatus, int]:
+        """How many jobs are in each status (every status present, 0 when none)."""
+        async with self.db.read() as s:
+            rows = await s.execute(select(JobRow.status, func.count()).group_by(JobRow.status))
+            counts = {JobStatus(status): int(n) for status, n in rows}
+        return {status: counts.get(status, 0) for status in JobStatus}
+
     async def snapshot(self) -> QueueSnapshot:
         async with self.db.read() as s:
             return await _snapshot(s)

@@ -261,6 +261,7 @@ class GuildSettingsRecord:
     max_queued_per_guild: int | None = None
     default_style: str | None = None
     default_backend: str | None = None
+    gallery: bool = False  # web pages for this server's clips (off until an admin turns them on)
 
     def limits(self, settings: Settings) -> Limits:
         return Limits(

@@ -152,6 +152,16 @@ class SessionRepository:
                 out[role] = best[0] if best else None
             return out
 
+    async def takes(
+        self, session_id: str, *, limit: int = 20
+    ) -> dict[SectionRole, tuple[TopClip, ...]]:
+        """Every section's clips so far, best-voted first (at most ``limit`` per section)."""
+        async with self.db.read() as s:
+            return {
+                role: tuple(await _podium(s, session_id, role, limit))
+                for role in await _roles(s, session_id)
+            }
+
     async def close(
         self, session_id: str, user_id: int, *, admin: bool = False, podium: int = PODIUM_SIZE
     ) -> SessionClose:

@@ -108,6 +108,8 @@ class GuildSettingsRow(Base):
     max_queued_per_guild: Mapped[int | None] = mapped_column(Integer)
     default_style: Mapped[str | None] = mapped_column(String(32))
     default_backend: Mapped[str | None] = mapped_column(String(32))
+    #: Web pages of this server's clips, sessions and leaderboard (None/False: off).
+    gallery: Mapped[bool | None] = mapped_column(Boolean)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -86,6 +86,9 @@ class OutputSpec:
     max_bytes: int | None = None
     bitrate_kbps: int | None = None  # None: the format's default
     waveform: bool = True
+    #: When nothing fits ``max_bytes``: keep the first encoding (the result is delivered as a
+    #: link to its web page) instead of failing the job.
+    oversize_ok: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +130,7 @@ class RenderJob:
                 "max_bytes": self.output.max_bytes,
                 "bitrate_kbps": self.output.bitrate_kbps,
                 "waveform": self.output.waveform,
+                "oversize_ok": self.output.oversize_ok,
             },
             "quality": self.quality.value,
             "previous": _stored_to_dict(self.previous) if self.previous else None,
@@ -150,6 +154,7 @@ class RenderJob:
                 max_bytes=out.get("max_bytes"),
                 bitrate_kbps=out.get("bitrate_kbps"),
                 waveform=bool(out.get("waveform", True)),
+                oversize_ok=bool(out.get("oversize_ok", False)),
             ),
             quality=Quality(data.get("quality", "preview")),
             previous=_stored_from_dict(data["previous"]) if data.get("previous") else None,

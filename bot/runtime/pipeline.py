@@ -133,6 +133,7 @@ def render_job(
             job.output.format,
             max_bytes=job.output.max_bytes,
             bitrate_kbps=job.output.bitrate_kbps,
+            oversize_ok=job.output.oversize_ok,
         )
         files: dict[str, bytes] = {}
         # A STITCH job's plan lists the stitched clips as its sections, in order.

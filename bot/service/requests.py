@@ -179,7 +179,10 @@ class ComposerService:
             plan=p.plan,
             sections=p.sections,
             output=OutputSpec(
-                format=AudioFormat.parse(self.settings.default_format), max_bytes=max_bytes
+                format=AudioFormat.parse(self.settings.default_format),
+                max_bytes=max_bytes,
+                # A result too large to upload is linked to its page where the gallery is on.
+                oversize_ok=guild.gallery and self.settings.web_url is not None,
             ),
             quality=p.quality,
             previous=p.previous,

@@ -1,0 +1,28 @@
+"""Web pages for clips, jam sessions and server leaderboards, ``/healthz`` and ``/metrics``:
+an aiohttp application served in the bot's (or the headless host's) own event loop.
+
+    metrics = Metrics()
+    metrics.watch_executor(executor)
+    server = WebServer(WebContext(settings, storage, metrics))
+    await server.start()
+
+Templates (Jinja2) and static files are package data under ``bot/web/templates`` and
+``bot/web/static``.  Galleries are per server and off until an admin turns them on.
+"""
+
+from bot.web.app import SECURITY_HEADERS, WebServer, create_app
+from bot.web.health import Health, check_health
+from bot.web.metrics import MeteredDeliverer, Metrics, UploadFallback
+from bot.web.pages import WebContext
+
+__all__ = [
+    "SECURITY_HEADERS",
+    "Health",
+    "MeteredDeliverer",
+    "Metrics",
+    "UploadFallback",
+    "WebContext",
+    "WebServer",
+    "check_health",
+    "create_app",
+]

@@ -1,0 +1,192 @@
+"""The page and file handlers: a clip, a jam session, a server's leaderboard, health, metrics.
+
+Everything of a server is hidden (404, the same answer as for an id that never existed) unless
+an admin turned its gallery on; clips made in DMs have no page.  Forgotten (``/forget-me``) and
+deleted clips have no row any more, so they answer 404 like any unknown id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from dataclasses import dataclass
+
+from aiohttp import web
+from jinja2 import Environment
+
+from bot.db import ClipRecord, Period, Storage, normalize_id
+from bot.settings import Settings
+from bot.web.health import check_health
+from bot.web.metrics import CONTENT_TYPE, Metrics
+from bot.web.views import AUDIO_TYPES, clip_view, session_view
+
+__all__ = ["CONTEXT", "TEMPLATES", "WebContext", "add_routes", "render"]
+
+log = logging.getLogger(__name__)
+
+TOP_LIMIT = 25
+PAGE_CACHE = "no-cache"  # votes change: revalidate every time
+FILE_CACHE = "private, max-age=300"  # short, so a forgotten clip's files leave caches soon
+
+
+@dataclass(frozen=True, slots=True)
+class WebContext:
+    settings: Settings
+    storage: Storage
+    metrics: Metrics  # also knows the executor (``Metrics.watch_executor``), for /healthz
+
+
+CONTEXT = web.AppKey("context", WebContext)
+TEMPLATES = web.AppKey("templates", Environment)
+
+
+def render(
+    request: web.Request, template: str, *, status: int = 200, **values: object
+) -> web.Response:
+    env = request.app[TEMPLATES]
+    html = env.get_template(template).render(**values)
+    return web.Response(
+        text=html,
+        status=status,
+        content_type="text/html",
+        charset="utf-8",
+        headers={"Cache-Control": PAGE_CACHE},
+    )
+
+
+def _base_url(request: web.Request) -> str:
+    """Absolute links (Open Graph needs them): ``public_url``, else where the request came."""
+    return request.app[CONTEXT].settings.public_url or str(request.url.origin())
+
+
+async def _gallery_on(ctx: WebContext, guild_id: int | None) -> bool:
+    if guild_id is None:
+        return False
+    return (await ctx.storage.guilds.settings(guild_id)).gallery
+
+
+async def _visible_clip(ctx: WebContext, typed_id: str) -> ClipRecord:
+    clip = await ctx.storage.clips.get(typed_id)
+    if clip is None or not await _gallery_on(ctx, clip.guild_id):
+        raise web.HTTPNotFound(text="There is no such clip here.")
+    return clip
+
+
+async def clip_page(request: web.Request) -> web.Response:
+    ctx = request.app[CONTEXT]
+    clip = await _visible_clip(ctx, request.match_info["clip"])
+    tally = await ctx.storage.votes.tally(clip.id)
+    parent = None
+    if clip.parent_clip_id:
+        found = await ctx.storage.clips.get(clip.parent_clip_id)
+        parent = clip_view(found) if found and found.guild_id == clip.guild_id else None
+    children = [c for c in await ctx.storage.clips.children(clip.id) if c.guild_id == clip.guild_id]
+    child_tallies = await ctx.storage.votes.tallies([c.id for c in children])
+    guild_name = await ctx.storage.guilds.name(clip.guild_id) if clip.guild_id else None
+    return render(
+        request,
+        "clip.html",
+        clip=clip_view(clip, tally),
+        parent=parent,
+        children=[clip_view(c, child_tallies.get(c.id)) for c in children],
+        guild_id=clip.guild_id,
+        guild_name=guild_name,
+        base_url=_base_url(request),
+    )
+
+
+async def clip_file(request: web.Request) -> web.StreamResponse:
+    """The clip's audio (inline, with range requests for seeking), MIDI or waveform picture."""
+    ctx = request.app[CONTEXT]
+    clip = await _visible_clip(ctx, request.match_info["clip"])
+    kind = request.match_info["file"]
+    view = clip_view(clip)
+    headers = {"Cache-Control": FILE_CACHE}
+    if kind == "audio":
+        path, headers["Content-Type"] = clip.audio_path, AUDIO_TYPES[clip.audio_format]
+        if "download" in request.query:
+            headers["Content-Disposition"] = f'attachment; filename="{view.audio_name}"'
+    elif kind == "midi" and clip.midi_path:
+        path, headers["Content-Type"] = clip.midi_path, "audio/midi"
+        headers["Content-Disposition"] = f'attachment; filename="{view.midi_name}"'
+    elif kind == "waveform.png" and clip.waveform_path:
+        path, headers["Content-Type"] = clip.waveform_path, "image/png"
+    else:
+        raise web.HTTPNotFound(text="There is no such file here.")
+    if not await asyncio.to_thread(os.path.isfile, path):
+        log.warning("clip %s: its %s file %s is missing", clip.id, kind, path)
+        raise web.HTTPNotFound(text="There is no such file here.")
+    return web.FileResponse(path, headers=headers)
+
+
+async def session_page(request: web.Request) -> web.Response:
+    ctx = request.app[CONTEXT]
+    key = normalize_id(request.match_info["session"])
+    session = await ctx.storage.sessions.get(key) if key else None
+    if session is None or not await _gallery_on(ctx, session.guild_id):
+        raise web.HTTPNotFound(text="There is no such jam session here.")
+    takes = await ctx.storage.sessions.takes(session.id)
+    song = await ctx.storage.clips.get(session.song_clip_id) if session.song_clip_id else None
+    return render(
+        request,
+        "session.html",
+        session=session_view(session, takes, song),
+        guild_id=session.guild_id,
+        guild_name=await ctx.storage.guilds.name(session.guild_id),
+        base_url=_base_url(request),
+    )
+
+
+async def top_page(request: web.Request) -> web.Response:
+    ctx = request.app[CONTEXT]
+    raw = request.match_info["guild"]
+    guild_id = int(raw) if raw.isdigit() and len(raw) <= 20 else None
+    if guild_id is None or not await _gallery_on(ctx, guild_id):
+        raise web.HTTPNotFound(text="There is no gallery for this server.")
+    try:
+        period = Period(request.query.get("period", Period.WEEK.value))
+    except ValueError:
+        raise web.HTTPBadRequest(text="The period is week, month or all.") from None
+    top = await ctx.storage.clips.top(guild_id, period, limit=TOP_LIMIT)
+    return render(
+        request,
+        "top.html",
+        clips=[clip_view(t.clip, t.tally) for t in top],
+        period=period.value,
+        periods=[p.value for p in Period],
+        guild_id=guild_id,
+        guild_name=await ctx.storage.guilds.name(guild_id),
+        base_url=_base_url(request),
+    )
+
+
+async def healthz(request: web.Request) -> web.Response:
+    ctx = request.app[CONTEXT]
+    health = await check_health(ctx.storage, ctx.metrics.executor)
+    return web.json_response(
+        health.to_json(),
+        status=200 if health.healthy else 503,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def metrics(request: web.Request) -> web.Response:
+    ctx = request.app[CONTEXT]
+    try:
+        await ctx.metrics.refresh(ctx.storage)
+    except Exception as exc:  # the counters still answer; the database gauges keep old values
+        log.warning("metrics: could not read job counts: %r", exc)
+    return web.Response(
+        body=ctx.metrics.render(),
+        headers={"Content-Type": CONTENT_TYPE, "Cache-Control": "no-store"},
+    )
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/c/{clip}", clip_page)
+    app.router.add_get("/c/{clip}/{file}", clip_file)
+    app.router.add_get("/s/{session}", session_page)
+    app.router.add_get("/g/{guild}/top", top_page)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)

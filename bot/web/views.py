@@ -1,0 +1,153 @@
+"""What the templates show: plain frozen view models built from records (no I/O here).
+
+Pages show musical facts, votes and the server's name — never user ids or Discord handles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.db import ClipRecord, SessionRecord, SessionStatus, TopClip, VoteTally
+from bot.runtime.jobs import AudioFormat
+from models.plan import SectionRole
+from models.styles import STYLES
+
+__all__ = [
+    "AUDIO_TYPES",
+    "ClipView",
+    "SectionView",
+    "SessionView",
+    "clip_view",
+    "session_view",
+    "style_title",
+]
+
+#: MIME types of the audio formats (Ogg Vorbis and Ogg Opus share the container type).
+AUDIO_TYPES: Mapping[AudioFormat, str] = {
+    AudioFormat.OGG: "audio/ogg",
+    AudioFormat.OPUS: "audio/ogg",
+    AudioFormat.MP3: "audio/mpeg",
+    AudioFormat.FLAC: "audio/flac",
+    AudioFormat.WAV: "audio/wav",
+}
+
+_RELATIONS = {"reroll": "reroll of", "variation": "variation of", "extend": "continues"}
+
+
+def style_title(style: str) -> str:
+    info = STYLES.get(style)
+    return info.title if info else style.replace("-", " ").title()
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds)  # as the browser's player shows it
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class ClipView:
+    id: str
+    title: str
+    style: str
+    key: str
+    bpm: str
+    meter: str
+    seed: int
+    backend: str
+    duration: str
+    duration_s: float
+    created: str
+    up: int
+    down: int
+    score: int
+    relation: str | None
+    url: str
+    audio_url: str
+    audio_type: str
+    audio_name: str
+    midi_url: str | None
+    midi_name: str
+    waveform_url: str | None
+
+
+def clip_view(clip: ClipRecord, tally: VoteTally | None = None) -> ClipView:
+    what = clip.section_role.value if clip.section_role else "song"
+    style = style_title(clip.style)
+    base = f"/c/{clip.id}"
+    return ClipView(
+        id=clip.id,
+        title=f"{style} {what}",
+        style=style,
+        key=clip.key,
+        bpm=f"{clip.bpm:g}",
+        meter=clip.meter,
+        seed=clip.seed,
+        backend=clip.backend,
+        duration=_clock(clip.duration_s),
+        duration_s=round(clip.duration_s, 3),
+        created=clip.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+        up=tally.up if tally else 0,
+        down=tally.down if tally else 0,
+        score=tally.score if tally else 0,
+        relation=_RELATIONS.get(clip.relation.value) if clip.relation else None,
+        url=base,
+        audio_url=f"{base}/audio",
+        audio_type=AUDIO_TYPES[clip.audio_format],
+        audio_name=f"composer-{clip.id}.{clip.audio_format.extension}",
+        midi_url=f"{base}/midi" if clip.midi_path else None,
+        midi_name=f"composer-{clip.id}.mid",
+        waveform_url=f"{base}/waveform.png" if clip.waveform_path else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SectionView:
+    role: str
+    bars: int | None
+    takes: tuple[ClipView, ...]  # best-voted first
+    chosen: str | None  # a closed session's chosen take: the best-voted one
+
+
+@dataclass(frozen=True, slots=True)
+class SessionView:
+    id: str
+    name: str
+    status: str
+    style: str
+    key: str
+    bpm: str
+    meter: str
+    created: str
+    sections: tuple[SectionView, ...]
+    podium: tuple[ClipView, ...]  # each section's best take, in song order
+    song: ClipView | None
+
+
+def session_view(
+    session: SessionRecord,
+    takes: Mapping[SectionRole, Sequence[TopClip]],
+    song: ClipRecord | None,
+) -> SessionView:
+    plan = session.plan
+    bars = {s.role: s.bars for s in plan.sections}
+    closed = session.status is SessionStatus.CLOSED
+    sections = []
+    for role in session.roles:
+        views = tuple(clip_view(t.clip, t.tally) for t in takes.get(role, ()))
+        chosen = views[0].id if closed and views else None
+        sections.append(SectionView(role.value, bars.get(role), views, chosen))
+    podium = tuple(s.takes[0] for s in sections if s.takes and s.takes[0].score > 0)
+    return SessionView(
+        id=session.id,
+        name=session.name,
+        status=session.status.value,
+        style=style_title(plan.style),
+        key=plan.key.name,
+        bpm=f"{plan.bpm:g}",
+        meter=str(plan.meter),
+        created=session.created_at.strftime("%Y-%m-%d"),
+        sections=tuple(sections),
+        podium=podium,
+        song=clip_view(song) if song else None,
+    )
