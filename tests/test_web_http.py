@@ -128,6 +128,7 @@ async def test_hidden_dm_deleted_and_forgotten_clips_answer_404(tmp_path: Path) 
         assert (await w.get(f"/g/{HIDDEN}/top"))[0] == 404
         assert (await w.get("/c/zzzzzzzz"))[0] == 404
         assert (await w.get("/g/not-a-number/top"))[0] == 404
+        assert (await w.get(f"/g/{1 << 64}/top"))[0] == 404  # past a snowflake
         assert (await w.get(f"/g/{GALLERY}/top?period=decade"))[0] == 400
         # The admin turns the hidden server's gallery on, then off again.
         await w.gallery(HIDDEN, True)
