@@ -166,6 +166,8 @@ async def test_leaderboard_and_session_pages(tmp_path: Path) -> None:
         )
         for clip in clips:
             await w.storage.sessions.add_clip(session.id, clip.id)
+        clip_page = (await w.get(f"/c/{clips[0].id}"))[2].decode()
+        assert f'id="session" href="/s/{session.id}"' in clip_page
         status, _, body = await w.get(f"/s/{session.id}")
         assert status == 200 and b"No takes yet." in body
         assert b"Friday &lt;script&gt;jam&lt;/script&gt;" in body and b"<script>jam" not in body
