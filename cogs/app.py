@@ -20,6 +20,7 @@ from typing import Any
 
 import discord
 import yarl
+from discord import app_commands
 from discord.ext import commands
 
 from bot.db import Database, Storage, upgrade
@@ -36,6 +37,8 @@ __all__ = ["EXTENSIONS", "ComposerBot", "point_discord_at", "run_bot"]
 
 log = logging.getLogger(__name__)
 
+UNKNOWN_INTERACTION = 10062  # Discord's error code for an interaction past its deadline
+
 EXTENSIONS = (
     "cogs.compose",
     "cogs.conversation",
@@ -51,6 +54,20 @@ def point_discord_at(rest_base_url: str, gateway_url: str) -> None:
     in front of Discord, or a local test server)."""
     discord.http.Route.BASE = rest_base_url.rstrip("/")
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+class ComposerTree(app_commands.CommandTree["ComposerBot"]):
+    """A command whose interaction Discord no longer knows (acknowledged after its 3 s) is one
+    warning line with the interaction's id; any other failure is logged with its traceback."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[ComposerBot], error: app_commands.AppCommandError
+    ) -> None:
+        cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        if isinstance(cause, discord.NotFound) and cause.code == UNKNOWN_INTERACTION:
+            log.warning("interaction %s was acknowledged too late: %s", interaction.id, cause.text)
+            return
+        await super().on_error(interaction, error)
 
 
 class ComposerBot(commands.Bot):
@@ -83,6 +100,7 @@ class ComposerBot(commands.Bot):
             help_command=None,
             allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
             guild_ready_timeout=guild_ready_timeout_s,
+            tree_cls=ComposerTree,
         )
         self.settings = settings
         self.db = db
@@ -104,6 +122,7 @@ class ComposerBot(commands.Bot):
     async def setup_hook(self) -> None:
         await upgrade(self.settings.resolved_database_url)
         await self.web.start()  # first: /healthz answers 503 while the workers start
+        await self.service.admission.start()  # settings and queue caps in memory, kept current
         start = getattr(self.executor, "start", None)
         if start is not None:
             await start()
@@ -126,6 +145,7 @@ class ComposerBot(commands.Bot):
         if self._scheduler_started:
             self._scheduler_started = False
             await self.scheduler.stop()
+        await self.service.admission.stop()
         shutdown = getattr(self.executor, "shutdown", None)
         if shutdown is not None:
             await shutdown()

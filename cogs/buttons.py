@@ -105,7 +105,7 @@ class _JobAction(_ClipAction, template=r"composer:never:(?P<clip>x)"):
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         service = bot_of(interaction).service
-        await accept_job(interaction, lambda: self.prepare(service))
+        await accept_job(interaction, lambda: None, lambda _: self.prepare(service))
 
 
 class RerollButton(_JobAction, template=rf"composer:reroll:{_CLIP}"):

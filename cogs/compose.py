@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,8 @@ from discord.ext import commands
 from bot.db import CancelOutcome
 from bot.errors import RequestError
 from bot.parsing import autocomplete_keys, autocomplete_styles, help_text
-from bot.service.spec import RequestKind, SlashOptions
+from bot.service.requests import Prepared
+from bot.service.spec import RequestKind, RequestSpec, SlashOptions
 from cogs.flow import accept_job, requester, send_error
 from cogs.ui import ACCENT
 from models.plan import Key, PlanError, SectionRole
@@ -82,6 +84,11 @@ _DESCRIBE = {
 class Compose(commands.Cog):
     def __init__(self, bot: ComposerBot) -> None:
         self.bot = bot
+        # The duration option's range is the bot's limit: Discord refuses what the bot would.
+        for command in (self.compose, self.song):
+            param = command._params["duration"]
+            limit_s = bot.settings.max_duration_s
+            command._params["duration"] = dataclasses.replace(param, max_value=limit_s)
 
     @app_commands.command(
         name="compose", description="Compose one section: intro, verse, chorus, climax, outro..."
@@ -140,12 +147,16 @@ class Compose(commands.Cog):
         self, interaction: discord.Interaction[Any], text: str, kind: RequestKind, **options: Any
     ) -> None:
         service = self.bot.service
+        who = requester(interaction)
 
-        async def prepare():  # type: ignore[no-untyped-def]
+        def understand() -> RequestSpec:  # before the acknowledgement: memory only
             opts = slash_options(**options)
-            return await service.prepare(text, requester(interaction), options=opts, kind=kind)
+            return service.understand(text, who, options=opts, kind=kind)
 
-        await accept_job(interaction, prepare)
+        async def plan(spec: RequestSpec) -> Prepared:
+            return await service.plan(spec, text, who)
+
+        await accept_job(interaction, understand, plan)
 
     @app_commands.command(name="queue", description="Show the queue and your place in it")
     async def queue(self, interaction: discord.Interaction[Any]) -> None:

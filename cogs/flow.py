@@ -1,9 +1,11 @@
 """Shared interaction flows: who is asking, answering errors, and the accept-a-job dance.
 
-Every job request goes the same way: understand and plan it (milliseconds, no writes; a problem is
-answered with an ephemeral message as the first response), acknowledge with a "thinking" message,
-commit the job, then turn the thinking message into the queue position.  That message is the one
-the progress updates and the final result edit.
+Every job request goes the same way: the refusals decided from memory (channel, words, queue caps:
+well under a millisecond, no awaits) come first and are answered with one ephemeral message; then
+the acknowledgement, a "thinking" message, goes out before any other work; then the request is
+planned (database reads), the job committed, and the thinking message turned into the queue
+position.  That message is the one the progress updates and the final result edit.  In a burst
+the acknowledgements therefore never wait behind planning or database writes.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import discord
 
@@ -22,9 +24,11 @@ from cogs.ui import queued_text
 if TYPE_CHECKING:
     from cogs.app import ComposerBot
 
-__all__ = ["accept_job", "bot_of", "requester", "send_error"]
+__all__ = ["accept_job", "acknowledge", "bot_of", "requester", "send_error"]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 GENERIC_ERROR = "Something went wrong on my side. It has been logged; please try again."
 
@@ -71,8 +75,10 @@ async def send_error(interaction: discord.Interaction[Any], exc: BaseException) 
             await interaction.followup.send(text, ephemeral=True)
         else:
             await interaction.response.send_message(text, ephemeral=True)
+    except discord.NotFound as late:
+        log.warning("interaction %s was acknowledged too late: %s", interaction.id, late.text)
     except discord.HTTPException as http_exc:
-        log.warning("could not send an error reply: %s", http_exc)
+        log.warning("interaction %s: could not send an error reply: %s", interaction.id, http_exc)
 
 
 def _describe(interaction: discord.Interaction[Any]) -> str:
@@ -81,20 +87,48 @@ def _describe(interaction: discord.Interaction[Any]) -> str:
     return f"interaction {interaction.id} ({name or custom or interaction.type})"
 
 
+async def acknowledge(interaction: discord.Interaction[Any], *, thinking: bool = True) -> bool:
+    """Defer; False (and one warning line) when Discord no longer knows the interaction."""
+    try:
+        response = await interaction.response.defer(thinking=thinking)
+    except discord.NotFound as exc:
+        log.warning("interaction %s was acknowledged too late: %s", interaction.id, exc.text)
+        return False
+    interaction.extras["response"] = response
+    return True
+
+
 async def accept_job(
     interaction: discord.Interaction[Any],
-    prepare: Callable[[], Awaitable[Prepared]],
+    check: Callable[[], T],
+    prepare: Callable[[T], Awaitable[Prepared]],
 ) -> None:
-    """Prepare → defer → commit → show the place in line."""
+    """Check (from memory, synchronous) → defer → prepare → commit → show the place in line."""
     bot = bot_of(interaction)
+    who = requester(interaction)
+    admission = bot.service.admission
     try:
-        prepared = await prepare()
+        checked = check()
+        admission.check_caps(who)
     except Exception as exc:
         await send_error(interaction, exc)
         return
-    response = await interaction.response.defer(thinking=True)
-    message_id = response.message_id if response is not None else None
+    with admission.hold(who):
+        if not await acknowledge(interaction):
+            return
+        await _prepare_and_submit(interaction, prepare, checked)
+
+
+async def _prepare_and_submit(
+    interaction: discord.Interaction[Any],
+    prepare: Callable[[T], Awaitable[Prepared]],
+    checked: T,
+) -> None:
+    bot = bot_of(interaction)
+    response = interaction.extras.get("response")
+    message_id = getattr(response, "message_id", None)
     try:
+        prepared = await prepare(checked)
         accepted = await bot.service.submit(
             prepared, requester(interaction, progress_message_id=message_id)
         )

@@ -12,7 +12,8 @@ from discord.ext import commands
 from bot.db import SessionClose, SessionRecord
 from bot.errors import NotFound, RequestError
 from bot.service.sessions import close_session, prepare_session_song, start_session
-from cogs.flow import accept_job, requester, send_error
+from bot.service.types import Prepared
+from cogs.flow import accept_job, acknowledge, requester, send_error
 from cogs.ui import ACCENT
 from models.styles import STYLES
 
@@ -86,7 +87,8 @@ class Sessions(commands.GroupCog, group_name="session", group_description="Commu
         except Exception as exc:
             await send_error(interaction, exc)
             return
-        await interaction.response.defer(thinking=True)
+        if not await acknowledge(interaction):
+            return
         channel = interaction.channel
         try:
             if not isinstance(channel, discord.TextChannel):
@@ -114,7 +116,7 @@ class Sessions(commands.GroupCog, group_name="session", group_description="Commu
     async def song(self, interaction: discord.Interaction[Any], order: str | None = None) -> None:
         missing: list[str] = []
 
-        async def prepare():  # type: ignore[no-untyped-def]
+        async def prepare(_: None) -> Prepared:
             session = await self._session_here(interaction)
             prepared, skipped = await prepare_session_song(
                 self.bot.service, session, requester(interaction), order
@@ -122,7 +124,7 @@ class Sessions(commands.GroupCog, group_name="session", group_description="Commu
             missing.extend(r.value for r in skipped)
             return prepared
 
-        await accept_job(interaction, prepare)
+        await accept_job(interaction, lambda: None, prepare)
         if missing and interaction.response.is_done():
             await interaction.followup.send(
                 "Skipped sections nobody has composed yet: " + ", ".join(missing), ephemeral=True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -20,3 +22,40 @@ def one_torch_thread() -> Iterator[None]:
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+class ErrorLogGuard(logging.Handler):
+    """Collects ERROR (and worse) records from every logger (the root logger's handlers see them
+    all, since loggers propagate)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def no_logged_errors(request: pytest.FixtureRequest) -> Iterator[None]:
+    """An end-to-end test (one that runs the fake Discord) fails when any logger — the bot's,
+    the worker pool's, discord.py's — logs an ERROR, unless the test expects it with
+    ``@pytest.mark.expected_errors("regex", ...)`` (matched against ``logger: message``)."""
+    if not {"fake_discord", "discord_errors"} & set(request.fixturenames):
+        yield
+        return
+    marker = request.node.get_closest_marker("expected_errors")
+    expected = [re.compile(p) for p in (marker.args if marker else ())]
+    guard = ErrorLogGuard()
+    root = logging.getLogger()
+    root.addHandler(guard)
+    try:
+        yield
+    finally:
+        root.removeHandler(guard)
+    unexpected = [
+        f"{r.name}: {r.getMessage()}"
+        for r in guard.records
+        if not any(p.search(f"{r.name}: {r.getMessage()}") for p in expected)
+    ]
+    assert not unexpected, "ERROR logged during the test:\n" + "\n".join(unexpected)

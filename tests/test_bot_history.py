@@ -59,7 +59,8 @@ async def test_history_show_top_settings_and_forget_me(
         assert clip_id_of(reposted) == ids[2]
         assert attachment(reposted, ".ogg").data == attachment(clips[2], ".ogg").data
         missing = await fake.slash_command("show", {"id": "zzzzzzzz"})
-        assert (await missing.response()).data["flags"] & 64
+        answer = (await missing.response()).data
+        assert answer["flags"] & 64 and "can't find a clip with id `zzzzzzzz`" in answer["content"]
 
         top = await (await fake.slash_command("top", {"period": "week"})).response()
         assert ids[2] in str(top.data["embeds"][0]["fields"][0])

@@ -839,6 +839,7 @@ async def test_privileged_intent_not_granted_closes_4014() -> None:
                 pass
 
 
+@pytest.mark.expected_errors(r"Ignoring exception in command 'boom'")
 async def test_log_guard_catches_errors_logged_by_the_client(fake: FakeDiscord) -> None:
     with DiscordLogGuard() as guard:
         async with running(TinyBot(), fake):

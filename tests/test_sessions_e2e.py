@@ -15,6 +15,8 @@ from models.styles import style_info
 from tests.audio_analysis import estimate_key, estimate_tempo, tempo_matches
 from tests.e2e_support import attachment, bot_settings, decode_audio, is_result, running_bot
 from tests.fakediscord.client import DiscordLogGuard
+from tests.fakediscord.handles import InteractionHandle
+from tests.fakediscord.records import FakeMessage
 from tests.fakediscord.server import FakeDiscord
 
 pytestmark = pytest.mark.slow
@@ -24,6 +26,15 @@ TIMEOUT_S = 120.0
 
 def clip_id_of(message) -> str:  # type: ignore[no-untyped-def]
     return next(c.split(":")[-1] for c in message.custom_ids if c.startswith("composer:info:"))
+
+
+async def refusal(handle: InteractionHandle) -> FakeMessage:
+    """A refusal that needs the session (a database read) comes after the acknowledgement: the
+    "thinking…" message is deleted and the answer is one ephemeral followup."""
+    answer = await handle.followup(0, timeout_s=TIMEOUT_S)
+    original = handle.original_now()
+    assert answer.ephemeral and original is not None and original.deleted
+    return answer
 
 
 async def test_jam_session_start_compose_vote_stitch_close(
@@ -51,7 +62,7 @@ async def test_jam_session_start_compose_vote_stitch_close(
         clash = await fake.slash_command(
             "compose", {"request": "intro in C major"}, channel=thread_id, user=carol
         )
-        assert "locked" in (await clash.response()).data["content"]
+        assert "locked" in (await refusal(clash)).content
 
         takes = {}
         # Seeded takes: the same music every run (a take's seed varies only its details).
@@ -82,7 +93,7 @@ async def test_jam_session_start_compose_vote_stitch_close(
         denied = await fake.slash_command(
             "session", {}, subcommand="song", channel=thread_id, user=carol
         )
-        assert (await denied.response()).data["flags"] & 64
+        assert "Only the person who started this session" in (await refusal(denied)).content
         song = await fake.slash_command(
             "session", {}, subcommand="song", channel=thread_id, user=bob
         )
@@ -90,6 +101,7 @@ async def test_jam_session_start_compose_vote_stitch_close(
         chosen = [leaders[r] for r in session.roles if leaders.get(r) is not None]
         bodies_s = [e.clip.body_frames / e.clip.sample_rate for e in chosen if e is not None]
 
+        before_late = await bot.storage.clips.history(user_id=carol.id)
         close = await fake.slash_command(
             "session", {}, subcommand="close", channel=thread_id, user=bob
         )
@@ -99,6 +111,13 @@ async def test_jam_session_start_compose_vote_stitch_close(
         closed = await bot.storage.sessions.get(session.id)
         assert closed is not None and closed.status.value == "closed"
         assert closed.song_clip_id == clip_id_of(stitched)
+
+        # A take posted after the close is refused, not quietly made into an unrelated clip.
+        late = await fake.slash_command(
+            "compose", {"request": "outro, seed 5"}, channel=thread_id, user=carol
+        )
+        assert "closed" in (await refusal(late)).content
+        assert await bot.storage.clips.history(user_id=carol.id) == before_late
 
     audio, rate = decode_audio(attachment(stitched, ".ogg").data)
     assert len(bodies_s) == 3  # intro, climax, outro (verse/chorus/bridge had no takes)

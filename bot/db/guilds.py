@@ -6,6 +6,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.db.convert import ensure_guild
 from bot.db.engine import Database
 from bot.db.records import GuildSettingsRecord
@@ -95,12 +97,11 @@ class GuildRepository:
                 if row is not None and row.name != name:
                     row.name = name
 
-    async def gallery(self, guild_id: int) -> tuple[bool, str | None]:
-        """Whether the server's web gallery is on, and its display name (one read)."""
+    async def name(self, guild_id: int) -> str | None:
+        """The server's display name as last seen (None when unknown)."""
         async with self.db.read() as s:
-            settings = await s.get(GuildSettingsRow, guild_id)
-            guild = await s.get(GuildRow, guild_id)
-            return bool(settings and settings.gallery), guild.name if guild else None
+            row = await s.get(GuildRow, guild_id)
+            return row.name if row else None
 
     async def settings(self, guild_id: int | None) -> GuildSettingsRecord:
         """The server's overrides (all None when it has none, or for a DM)."""
@@ -109,6 +110,12 @@ class GuildRepository:
         async with self.db.read() as s:
             row = await s.get(GuildSettingsRow, guild_id)
             return settings_record(row) if row else GuildSettingsRecord(guild_id=guild_id)
+
+    async def all_settings(self) -> dict[int, GuildSettingsRecord]:
+        """Every server's overrides (servers without any are absent)."""
+        async with self.db.read() as s:
+            rows = (await s.execute(select(GuildSettingsRow))).scalars()
+            return {row.guild_id: settings_record(row) for row in rows}
 
     async def update_settings(
         self, guild_id: int, changes: Mapping[str, Any]

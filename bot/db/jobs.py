@@ -147,6 +147,14 @@ class JobRepository:
         async with self.db.read() as s:
             return await _snapshot(s)
 
+    async def queued_owners(self) -> dict[str, tuple[int, int | None]]:
+        """Every queued job's id → (user, server): the source of the in-memory queue caps."""
+        async with self.db.read() as s:
+            rows = await s.execute(
+                select(JobRow.id, JobRow.user_id, JobRow.guild_id).where(JobRow.status == QUEUED)
+            )
+            return {job_id: (user_id, guild_id) for job_id, user_id, guild_id in rows}
+
     async def cancel_requested_running(self) -> tuple[str, ...]:
         async with self.db.read() as s:
             ids = await s.scalars(

@@ -34,7 +34,14 @@ from bot.parsing.resolve import Resolved, resolve
 from bot.parsing.scan import Scan, Topic
 from bot.parsing.structure import extract_backend_keyword, extract_meters, extract_seeds
 from bot.parsing.tempo import extract_at_tempo, extract_marked_tempo
-from bot.parsing.text import MAX_REQUEST_CHARS, Token, TokKind, normalise, tokenize
+from bot.parsing.text import (
+    MAX_REQUEST_CHARS,
+    Token,
+    TokKind,
+    normalise,
+    tokenize,
+    unplain_number,
+)
 from bot.parsing.vocab import (
     CONNECTORS,
     FILLERS,
@@ -130,6 +137,12 @@ def parse_request(
     if len(text) > MAX_REQUEST_CHARS:
         raise RequestError(
             f"That request is too long: please keep it under {MAX_REQUEST_CHARS} characters.",
+            examples=examples_for(Topic.INPUT),
+        )
+    odd = unplain_number(text)
+    if odd is not None:
+        raise RequestError(
+            f"Please write numbers plainly, like `85 bpm` or `1.5 minutes`: I can't read `{odd}`.",
             examples=examples_for(Topic.INPUT),
         )
     scan = _scan(text)

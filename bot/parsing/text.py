@@ -16,7 +16,15 @@ import unicodedata
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-__all__ = ["MAX_REQUEST_CHARS", "TokKind", "Token", "normalise", "tokenize"]
+__all__ = [
+    "MAX_REQUEST_CHARS",
+    "TokKind",
+    "Token",
+    "normalise",
+    "tokenize",
+    "unplain_number",
+    "visible",
+]
 
 #: Longer requests are refused (Discord messages are at most 4000 characters anyway).
 MAX_REQUEST_CHARS = 1000
@@ -95,9 +103,39 @@ _TOKEN_RE = re.compile(
 _GROUPS = ("era", "time", "frac", "num", "note", "amp", "word", "punct", "sym")
 
 
+#: Terminal escapes (colour codes...), and the colour codes' remains when the ESC was lost ("[31m").
+_ANSI_RE = re.compile(
+    r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])|(?<!\[)\[\d{1,3}(?:;\d{1,3})*m(?![a-z\]])",
+    re.IGNORECASE,
+)
+#: Zero-width and direction characters: invisible, so "8\u200b5 bpm" is read as 85 bpm.
+_INVISIBLE_RE = re.compile(
+    "[\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]"
+)
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
+#: Numbers that are not written plainly: 1e308, 0x1f, 1_000.
+_UNPLAIN_RE = re.compile(
+    r"(?<![\w.])(?:\d+(?:\.\d+)?e[+-]?\d+|0x[0-9a-f]+|\d+(?:_\d+)+)", re.IGNORECASE
+)
+
+
+def visible(text: str) -> str:
+    """Without terminal escapes, invisible characters and control characters."""
+    text = _ANSI_RE.sub(" ", text)
+    text = _INVISIBLE_RE.sub("", text)
+    return _CONTROL_RE.sub(" ", text)
+
+
+def unplain_number(text: str) -> str | None:
+    """The first number in ``text`` that is not written plainly (``1e308``), or None."""
+    match = _UNPLAIN_RE.search(normalise(text))
+    return match.group() if match else None
+
+
 def normalise(text: str) -> str:
-    """NFKC, ASCII signs, no mentions/emoji/links/"e.g." (whose letters would look like keys)."""
-    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+    """NFKC, ASCII signs, no invisible or control characters, no mentions/emoji/links/"e.g."
+    (whose letters would look like keys)."""
+    text = visible(unicodedata.normalize("NFKC", text).translate(_TRANSLATE))
     text = _STRIP_RE.sub(" ", text)
     text = _BPM_DOTS_RE.sub(" bpm ", text)
     return _ABBREV_RE.sub(" ", text)

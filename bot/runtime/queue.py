@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from bot.db.engine import Database
@@ -121,11 +121,22 @@ class JobQueue:
         self.jobs = JobRepository(db)
         self.guilds = GuildRepository(db)
         self._changed = asyncio.Event()
+        self._listeners: list[Callable[[], None]] = []
 
     # --- wake-ups ----------------------------------------------------------------------------
 
     def notify(self) -> None:
         self._changed.set()
+        for listener in self._listeners:
+            listener()
+
+    def add_listener(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` (cheap, synchronous) after every change made in this process."""
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: Callable[[], None]) -> None:
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
 
     async def wait_changed(self, timeout_s: float) -> bool:
         """Wait until something changed in this process, or ``timeout_s``; True when woken."""

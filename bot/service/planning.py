@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 
 from bot.errors import RequestError
 from bot.service.spec import RequestKind, RequestSpec
@@ -10,9 +11,10 @@ from models.plan import PlanError, SongPlan
 from models.planning import PlanRequest, plan_request
 from models.styles import STYLE_IDS
 
-__all__ = ["new_seed", "plan_from_spec"]
+__all__ = ["new_seed", "plan_from_spec", "rendered_s"]
 
 _MAX_SEED = 2**31 - 1
+_FIT_TRIES = 6  # each try removes the overshoot; two are usually enough
 
 
 def new_seed() -> int:
@@ -24,11 +26,13 @@ def plan_from_spec(
     *,
     seed: int | None = None,
     default_style: str | None = None,
+    max_duration_s: float | None = None,
 ) -> tuple[SongPlan, tuple[int, ...]]:
     """The plan for ``spec`` and the indices of the sections to render.
 
     The seed is, in order: ``seed``, the spec's own, a fresh random one.  The same spec and seed
-    always give the same plan.
+    always give the same plan.  With ``max_duration_s``, whole bars are fitted inside the limit
+    (a 300 s request under a 300 s limit is not refused because bar rounding made it 302 s).
     """
     style = spec.style or default_style
     if style is not None and style not in STYLE_IDS:
@@ -48,6 +52,19 @@ def plan_from_spec(
         prompt=spec.prompt,
     )
     try:
-        return plan_request(request)
+        plan, indices = plan_request(request)
+        for _ in range(_FIT_TRIES):
+            length_s = rendered_s(plan, indices)
+            if max_duration_s is None or length_s <= max_duration_s:
+                break
+            wanted_s = request.duration_s if request.duration_s is not None else length_s
+            request = replace(request, duration_s=wanted_s - (length_s - max_duration_s) - 0.01)
+            plan, indices = plan_request(request)
     except PlanError as exc:
         raise RequestError(f"I can't plan that: {exc}") from exc
+    return plan, indices
+
+
+def rendered_s(plan: SongPlan, indices: tuple[int, ...]) -> float:
+    """How long the rendered sections last (whole bars at the plan's tempo)."""
+    return sum(plan.sections[i].bars for i in indices) * plan.bar_s

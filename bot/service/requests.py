@@ -23,6 +23,8 @@ from bot.db import (
     JobRequest,
     Page,
     Period,
+    SessionRecord,
+    SessionStatus,
     Storage,
     TopClip,
     VoteTally,
@@ -33,6 +35,7 @@ from bot.errors import Forbidden, NotFound, RequestError
 from bot.parsing import ParseLimits, parse_request
 from bot.runtime.jobs import AudioFormat, JobKind, OutputSpec, Quality, RenderJob, StoredSection
 from bot.runtime.queue import Accepted, JobQueue
+from bot.service.admission import Admission
 from bot.service.planning import new_seed, plan_from_spec
 from bot.service.sessions import plan_for_session_take
 from bot.service.spec import RequestKind, RequestSpec, SlashOptions
@@ -55,8 +58,46 @@ class ComposerService:
         self.storage = storage
         self.queue = queue
         self.clips_dir = clips_dir
+        self.admission = Admission(settings, storage, queue)
 
-    # --- new requests: prepare (parse + plan, fast, no writes), then submit (queue) ------------
+    # --- new requests: understand (in memory, before the acknowledgement), plan, submit -------
+
+    def understand(
+        self,
+        text: str,
+        who: Requester,
+        *,
+        options: SlashOptions | None = None,
+        kind: RequestKind = RequestKind.SECTION,
+    ) -> RequestSpec:
+        """The refusals decided from memory, well under a millisecond, so they can come before
+        the acknowledgement: the channel, the words (and the duration limit), the queue caps.
+        Raises a ComposerError with a friendly message."""
+        guild = self.admission.check_channel(who)
+        limits = guild.limits(self.settings)
+        spec = parse_request(
+            text,
+            options,
+            limits=ParseLimits(max_duration_s=limits.max_duration_s),
+            default_kind=kind,
+        )
+        if kind is RequestKind.SONG and spec.kind is not RequestKind.SONG:
+            spec = replace(spec, kind=RequestKind.SONG)
+        self.admission.check_caps(who)
+        return spec
+
+    async def plan(self, spec: RequestSpec, text: str, who: Requester) -> Prepared:
+        """Plan an understood request (a session take in a session thread)."""
+        session = await self._session_for(who)
+        if session is not None:
+            return await plan_for_session_take(self, session, spec, text)
+        guild = self.admission.guild(who.guild_id)
+        plan, indices = plan_from_spec(
+            spec,
+            default_style=guild.default_style,
+            max_duration_s=guild.limits(self.settings).max_duration_s,
+        )
+        return Prepared(spec, plan, indices, text=text)
 
     async def prepare(
         self,
@@ -67,21 +108,8 @@ class ComposerService:
         kind: RequestKind = RequestKind.SECTION,
     ) -> Prepared:
         """Understand and plan a request; raises a ComposerError with a friendly message."""
-        guild = await self._check_channel(who)
-        limits = guild.limits(self.settings)
-        spec = parse_request(
-            text,
-            options,
-            limits=ParseLimits(max_duration_s=limits.max_duration_s),
-            default_kind=kind,
-        )
-        if kind is RequestKind.SONG and spec.kind is not RequestKind.SONG:
-            spec = replace(spec, kind=RequestKind.SONG)
-        session = await self._session_for(who)
-        if session is not None:
-            return await plan_for_session_take(self, session, spec, text)
-        plan, indices = plan_from_spec(spec, default_style=guild.default_style)
-        return Prepared(spec, plan, indices, text=text)
+        spec = self.understand(text, who, options=options, kind=kind)
+        return await self.plan(spec, text, who)
 
     async def prepare_reroll(self, clip_id: str) -> Prepared:
         """The same request with a new seed."""
@@ -168,7 +196,7 @@ class ComposerService:
     async def submit(self, prepared: Prepared, who: Requester) -> Accepted:
         """Queue a prepared request: the job is committed before this returns."""
         p = prepared
-        guild = await self.storage.guilds.settings(who.guild_id)
+        guild = self.admission.guild(who.guild_id)
         backend = p.backend or (p.spec.backend if p.spec else None) or guild.default_backend
         max_bytes = int(who.upload_limit_bytes * _UPLOAD_MARGIN) if who.upload_limit_bytes else None
         render = RenderJob(
@@ -190,7 +218,7 @@ class ComposerService:
             refine=p.refine,
             timeout_s=self.settings.job_timeout_s,
         )
-        return await self.queue.enqueue(
+        accepted = await self.queue.enqueue(
             JobRequest(
                 render=render,
                 user_id=who.user_id,
@@ -209,6 +237,8 @@ class ComposerService:
                 original_message_id=who.original_message_id,
             )
         )
+        self.admission.accepted(accepted.job)
+        return accepted
 
     async def set_progress_message(self, job_id: str, message_id: int) -> None:
         await self.storage.jobs.set_reply(job_id, progress_message_id=message_id)
@@ -232,6 +262,8 @@ class ComposerService:
         if target.user_id != who.user_id and not who.is_admin:
             raise Forbidden("You can only cancel your own songs.")
         outcome, record = await self.queue.cancel(target.id, who.user_id, admin=who.is_admin)
+        if outcome is CancelOutcome.CANCELLED:
+            self.admission.left(record.id)  # its place is free for the next request at once
         return record, outcome
 
     async def queue_status(self, who: Requester) -> QueueStatus:
@@ -294,25 +326,26 @@ class ComposerService:
             raise RequestError("Server settings only exist in a server.")
         if not who.is_admin:
             raise Forbidden("Only members with the Manage Server permission can change settings.")
-        return await self.storage.guilds.update_settings(who.guild_id, changes)
+        record = await self.storage.guilds.update_settings(who.guild_id, changes)
+        self.admission.remember_guild(record)
+        return record
 
     # --- helpers ------------------------------------------------------------------------------
 
     async def _check_channel(self, who: Requester) -> GuildSettingsRecord:
-        guild = await self.storage.guilds.settings(who.guild_id)
-        if who.guild_id is not None and who.channel_id is not None:
-            channel = who.parent_channel_id or who.channel_id
-            if not guild.channel_allowed(channel) and not guild.channel_allowed(who.channel_id):
-                allowed = ", ".join(f"<#{c}>" for c in guild.allowed_channels or ())
-                raise Forbidden(f"I only compose in {allowed} on this server.")
-        return guild
+        return self.admission.check_channel(who)
 
-    async def _session_for(self, who: Requester):  # type: ignore[no-untyped-def]
+    async def _session_for(self, who: Requester) -> SessionRecord | None:
         if who.guild_id is None or who.channel_id is None:
             return None
         session = await self.storage.sessions.by_thread(who.channel_id)
-        if session is None or session.status.value != "open":
+        if session is None:
             return None
+        if session.status is not SessionStatus.OPEN:
+            raise RequestError(
+                f"The jam session **{session.name}** is closed, so takes are no longer collected "
+                "here. Ask in the channel for a standalone clip, or start a new session."
+            )
         return session
 
     async def _clip_and_job(self, clip_id: str) -> tuple[ClipRecord, JobRecord | None]:
