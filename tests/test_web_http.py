@@ -128,6 +128,7 @@ async def test_hidden_dm_deleted_and_forgotten_clips_answer_404(tmp_path: Path) 
         assert (await w.get(f"/g/{HIDDEN}/top"))[0] == 404
         assert (await w.get("/c/zzzzzzzz"))[0] == 404
         assert (await w.get("/g/not-a-number/top"))[0] == 404
+        assert (await w.get(f"/g/{1 << 64}/top"))[0] == 404  # past a snowflake
         assert (await w.get(f"/g/{GALLERY}/top?period=decade"))[0] == 400
         # The admin turns the hidden server's gallery on, then off again.
         await w.gallery(HIDDEN, True)
@@ -165,6 +166,8 @@ async def test_leaderboard_and_session_pages(tmp_path: Path) -> None:
         )
         for clip in clips:
             await w.storage.sessions.add_clip(session.id, clip.id)
+        clip_page = (await w.get(f"/c/{clips[0].id}"))[2].decode()
+        assert f'id="session" href="/s/{session.id}"' in clip_page
         status, _, body = await w.get(f"/s/{session.id}")
         assert status == 200 and b"No takes yet." in body
         assert b"Friday &lt;script&gt;jam&lt;/script&gt;" in body and b"<script>jam" not in body

@@ -99,30 +99,35 @@ def _k_weighting_ir(rate: int) -> FloatArray:
     return np.asarray(x)
 
 
-def _k_weighted(x: FloatArray, rate: int) -> FloatArray:
-    """``x`` (channels, frames) through the K-weighting filter: overlap-add FFT convolution."""
-    ir = _k_weighting_ir(rate)
+def _k_weighted_energy(x: FloatArray, rate: int) -> npt.NDArray[np.float64]:
+    """Per-frame energy of ``x`` (frames, channels) after the K-weighting filter, summed over
+    channels (BS.1770 weights L and R by 1.0).  Overlap-save FFT convolution, block by block in
+    float32: the filtered signal itself is never stored."""
+    ir = _k_weighting_ir(rate).astype(np.float32)
     taps = ir.size
     step = _FFT_BLOCK - taps + 1
-    n = x.shape[1]
+    n = x.shape[0]
     spectrum = np.fft.rfft(ir, _FFT_BLOCK)
-    out = np.zeros((x.shape[0], n + _FFT_BLOCK), np.float64)
-    for start in range(0, n, step):
-        block = np.fft.irfft(np.fft.rfft(x[:, start : start + step], _FFT_BLOCK) * spectrum)
-        out[:, start : start + _FFT_BLOCK] += block
-    return out[:, :n]
+    energy = np.zeros(n, np.float64)
+    for channel in range(x.shape[1]):
+        padded = np.concatenate([np.zeros(taps - 1, np.float32), x[:, channel].astype(np.float32)])
+        for start in range(0, n, step):
+            block = padded[start : start + _FFT_BLOCK]
+            y = np.fft.irfft(np.fft.rfft(block, _FFT_BLOCK) * spectrum, _FFT_BLOCK)
+            valid = y[taps - 1 : taps - 1 + min(step, n - start)]
+            energy[start : start + valid.size] += np.square(valid, dtype=np.float64)
+    return energy
 
 
 class LoudnessModel:
     """The K-weighted energy of one signal, to evaluate the loudness of gain-shaped versions."""
 
     def __init__(self, audio: FloatArray, sample_rate: int) -> None:
-        x = np.ascontiguousarray(_as_2d(np.asarray(audio, dtype=np.float64)).T)
-        n = x.shape[1]
+        x = _as_2d(np.asarray(audio))
+        n = x.shape[0]
         if n < int(_BLOCK_S * sample_rate):
             raise ValueError("audio is shorter than one 400 ms gating block")
-        weighted = _k_weighted(x, sample_rate)
-        self._energy = np.square(weighted).sum(axis=0)  # L and R channel weights are 1.0
+        self._energy = _k_weighted_energy(x, sample_rate)
         duration_s = n / sample_rate
         blocks = int(np.round((duration_s - _BLOCK_S) / (_BLOCK_S * _STEP))) + 1
         j = np.arange(blocks)
@@ -130,15 +135,24 @@ class LoudnessModel:
         self._lower = (_BLOCK_S * (j * _STEP) * sample_rate).astype(np.int64)
         self._upper = np.minimum((_BLOCK_S * (j * _STEP + 1) * sample_rate).astype(np.int64), n)
         self._norm = _BLOCK_S * sample_rate
+        self._unit = self._blocks(self._energy.copy())  # block energies at unit gain
+
+    def _blocks(self, energy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Mean energy of each gating block; ``energy`` is overwritten by its running sum."""
+        csum = np.cumsum(energy, out=energy)
+        upper = csum[self._upper - 1]
+        lower = np.where(self._lower > 0, csum[np.maximum(self._lower - 1, 0)], 0.0)
+        z: npt.NDArray[np.float64] = (upper - lower) / self._norm
+        return z
 
     def lufs(self, gain: FloatArray | float = 1.0) -> float:
         """Loudness of ``gain × audio`` (``gain`` a scalar or a per-frame curve)."""
         if np.ndim(gain) == 0:
-            energy = self._energy * float(np.asarray(gain)) ** 2
-        else:
-            energy = self._energy * np.square(np.asarray(gain, dtype=np.float64))
-        csum = np.concatenate(([0.0], np.cumsum(energy)))
-        z = (csum[self._upper] - csum[self._lower]) / self._norm
+            z = self._unit * float(np.asarray(gain)) ** 2
+        else:  # one frame-length temporary, worked in place
+            energy = np.square(np.asarray(gain, dtype=np.float64))
+            energy *= self._energy
+            z = self._blocks(energy)
         with np.errstate(divide="ignore"):
             block = -0.691 + 10.0 * np.log10(z)
         gated = z[block >= _ABS_GATE]

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
-from PIL import Image, ImageDraw
 
 __all__ = ["waveform_png"]
 
@@ -25,6 +24,8 @@ def waveform_png(
     height: int = 160,
 ) -> bytes:
     """Peak and RMS envelope per pixel column; dotted lines at section seams (frame indices)."""
+    from PIL import Image, ImageDraw  # imported on use: the CLI writes no picture
+
     mono = np.asarray(audio, dtype=np.float32)
     if mono.ndim == 2:
         mono = mono.mean(axis=1)

@@ -97,11 +97,12 @@ class GuildRepository:
                 if row is not None and row.name != name:
                     row.name = name
 
-    async def name(self, guild_id: int) -> str | None:
-        """The server's display name as last seen (None when unknown)."""
+    async def gallery(self, guild_id: int) -> tuple[bool, str | None]:
+        """Whether the server's web gallery is on, and its display name (one read)."""
         async with self.db.read() as s:
-            row = await s.get(GuildRow, guild_id)
-            return row.name if row else None
+            settings = await s.get(GuildSettingsRow, guild_id)
+            guild = await s.get(GuildRow, guild_id)
+            return bool(settings and settings.gallery), guild.name if guild else None
 
     async def settings(self, guild_id: int | None) -> GuildSettingsRecord:
         """The server's overrides (all None when it has none, or for a DM)."""

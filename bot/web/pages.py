@@ -60,36 +60,36 @@ def _base_url(request: web.Request) -> str:
     return request.app[CONTEXT].settings.public_url or str(request.url.origin())
 
 
-async def _gallery_on(ctx: WebContext, guild_id: int | None) -> bool:
+async def _gallery(ctx: WebContext, guild_id: int | None) -> tuple[bool, str | None]:
+    """Whether the server's gallery is on (never for a DM), and the server's name."""
     if guild_id is None:
-        return False
-    return (await ctx.storage.guilds.settings(guild_id)).gallery
+        return False, None
+    return await ctx.storage.guilds.gallery(guild_id)
 
 
-async def _visible_clip(ctx: WebContext, typed_id: str) -> ClipRecord:
+async def _visible_clip(ctx: WebContext, typed_id: str) -> tuple[ClipRecord, str | None]:
     clip = await ctx.storage.clips.get(typed_id)
-    if clip is None or not await _gallery_on(ctx, clip.guild_id):
+    on, guild_name = await _gallery(ctx, clip.guild_id) if clip else (False, None)
+    if clip is None or not on:
         raise web.HTTPNotFound(text="There is no such clip here.")
-    return clip
+    return clip, guild_name
 
 
 async def clip_page(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
-    clip = await _visible_clip(ctx, request.match_info["clip"])
-    tally = await ctx.storage.votes.tally(clip.id)
+    clip, guild_name = await _visible_clip(ctx, request.match_info["clip"])
     parent = None
     if clip.parent_clip_id:
         found = await ctx.storage.clips.get(clip.parent_clip_id)
         parent = clip_view(found) if found and found.guild_id == clip.guild_id else None
     children = [c for c in await ctx.storage.clips.children(clip.id) if c.guild_id == clip.guild_id]
-    child_tallies = await ctx.storage.votes.tallies([c.id for c in children])
-    guild_name = await ctx.storage.guilds.name(clip.guild_id) if clip.guild_id else None
+    tallies = await ctx.storage.votes.tallies([clip.id, *(c.id for c in children)])
     return render(
         request,
         "clip.html",
-        clip=clip_view(clip, tally),
+        clip=clip_view(clip, tallies[clip.id]),
         parent=parent,
-        children=[clip_view(c, child_tallies.get(c.id)) for c in children],
+        children=[clip_view(c, tallies.get(c.id)) for c in children],
         guild_id=clip.guild_id,
         guild_name=guild_name,
         base_url=_base_url(request),
@@ -99,7 +99,7 @@ async def clip_page(request: web.Request) -> web.Response:
 async def clip_file(request: web.Request) -> web.StreamResponse:
     """The clip's audio (inline, with range requests for seeking), MIDI or waveform picture."""
     ctx = request.app[CONTEXT]
-    clip = await _visible_clip(ctx, request.match_info["clip"])
+    clip, _ = await _visible_clip(ctx, request.match_info["clip"])
     kind = request.match_info["file"]
     view = clip_view(clip)
     headers = {"Cache-Control": FILE_CACHE}
@@ -124,7 +124,8 @@ async def session_page(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
     key = normalize_id(request.match_info["session"])
     session = await ctx.storage.sessions.get(key) if key else None
-    if session is None or not await _gallery_on(ctx, session.guild_id):
+    on, guild_name = await _gallery(ctx, session.guild_id) if session else (False, None)
+    if session is None or not on:
         raise web.HTTPNotFound(text="There is no such jam session here.")
     takes = await ctx.storage.sessions.takes(session.id)
     song = await ctx.storage.clips.get(session.song_clip_id) if session.song_clip_id else None
@@ -133,7 +134,7 @@ async def session_page(request: web.Request) -> web.Response:
         "session.html",
         session=session_view(session, takes, song),
         guild_id=session.guild_id,
-        guild_name=await ctx.storage.guilds.name(session.guild_id),
+        guild_name=guild_name,
         base_url=_base_url(request),
     )
 
@@ -141,8 +142,9 @@ async def session_page(request: web.Request) -> web.Response:
 async def top_page(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
     raw = request.match_info["guild"]
-    guild_id = int(raw) if raw.isdigit() and len(raw) <= 20 else None
-    if guild_id is None or not await _gallery_on(ctx, guild_id):
+    guild_id = int(raw) if raw.isdigit() and len(raw) <= 19 and int(raw) < 1 << 63 else None
+    on, guild_name = await _gallery(ctx, guild_id)
+    if guild_id is None or not on:
         raise web.HTTPNotFound(text="There is no gallery for this server.")
     try:
         period = Period(request.query.get("period", Period.WEEK.value))
@@ -156,7 +158,7 @@ async def top_page(request: web.Request) -> web.Response:
         period=period.value,
         periods=[p.value for p in Period],
         guild_id=guild_id,
-        guild_name=await ctx.storage.guilds.name(guild_id),
+        guild_name=guild_name,
         base_url=_base_url(request),
     )
 

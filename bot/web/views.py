@@ -69,6 +69,7 @@ class ClipView:
     midi_url: str | None
     midi_name: str
     waveform_url: str | None
+    session_url: str | None  # the jam session it was entered in
 
 
 def clip_view(clip: ClipRecord, tally: VoteTally | None = None) -> ClipView:
@@ -98,6 +99,7 @@ def clip_view(clip: ClipRecord, tally: VoteTally | None = None) -> ClipView:
         midi_url=f"{base}/midi" if clip.midi_path else None,
         midi_name=f"composer-{clip.id}.mid",
         waveform_url=f"{base}/waveform.png" if clip.waveform_path else None,
+        session_url=f"/s/{clip.session_id}" if clip.session_id else None,
     )
 
 

@@ -6,7 +6,6 @@ MIDI SoundFont renders it on the CPU.  The SoundFont is loaded once per backend 
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from pathlib import Path
 from typing import ClassVar
@@ -23,6 +22,7 @@ from models.embedded.composer import compose_section
 from models.embedded.production import production_for
 from models.embedded.render import Renderer, RenderSettings
 from models.embedded.score import Score
+from models.embedded.soundfonts import resolve_soundfont, timgm6mb_path
 from models.midi import section_midi
 from models.plan import SectionPlan, SectionRole, SongPlan
 from models.styles import STYLE_IDS
@@ -37,14 +37,8 @@ ENDING_TAIL_S = 2.0
 
 
 def default_soundfont() -> Path:
-    """``TimGM6mb.sf2`` as shipped inside the installed ``pretty_midi`` package (found without
-    importing it: that would cost a tenth of a second)."""
-    spec = importlib.util.find_spec("pretty_midi")
-    if spec is None or not spec.submodule_search_locations:
-        raise BackendError(
-            "no SoundFont configured and pretty_midi (which ships TimGM6mb.sf2) is not installed"
-        )
-    return Path(next(iter(spec.submodule_search_locations))) / "TimGM6mb.sf2"
+    """``TimGM6mb.sf2`` as shipped inside the installed ``pretty_midi`` package."""
+    return timgm6mb_path()
 
 
 class EmbeddedBackend(MusicBackend):
@@ -145,10 +139,9 @@ def _remarks(plan: SongPlan) -> tuple[str, ...]:
 
 
 def load(config: BackendConfig) -> EmbeddedBackend:
-    """Build the embedded backend: load the SoundFont (``config.soundfont`` or the bundled GM
-    SoundFont) once at ``config.sample_rate``."""
-    path = config.soundfont if config.soundfont is not None else default_soundfont()
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise BackendError(f"SoundFont not found: {path} (set soundfont to a .sf2 file)")
+    """Build the embedded backend: load the SoundFont once at ``config.sample_rate``:
+    ``config.soundfont`` (a path or a name, see :mod:`models.embedded.soundfonts`), else the
+    GM SoundFont shipped with pretty_midi."""
+    path = resolve_soundfont(config.soundfont)
+    log.debug("embedded backend: SoundFont %s", path)
     return EmbeddedBackend(Renderer(path, config.sample_rate))

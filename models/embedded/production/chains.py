@@ -64,16 +64,18 @@ def _run(plugins: Sequence[pb.Plugin], x: Audio, sr: int) -> Audio:
     return x
 
 
-@functools.lru_cache(maxsize=8)
-def _floor_cached(frames: int) -> Audio:
-    pattern = np.full((frames, 2), _FLOOR, np.float32)
-    pattern[1::2] = 0.0
-    pattern.setflags(write=False)
-    return pattern
+_floor_pattern: list[Audio] = [np.zeros((0, 2), np.float32)]
 
 
 def _floor(frames: int) -> Audio:
-    return _floor_cached(frames)
+    """The floor pattern for ``frames`` frames: a read-only view of one shared array."""
+    pattern = _floor_pattern[0]
+    if pattern.shape[0] < frames:
+        pattern = np.full((max(frames, 2 * pattern.shape[0]), 2), _FLOOR, np.float32)
+        pattern[1::2] = 0.0
+        pattern.setflags(write=False)
+        _floor_pattern[0] = pattern
+    return pattern[:frames]
 
 
 def _lowpass(hz: float, sr: int, mode: pb.LadderFilter.Mode = _LPF12) -> pb.LadderFilter:

@@ -1,0 +1,200 @@
+"""`composer song` as a whole process against the physical floor, in one run.
+
+Alternates, ``--runs`` times: the floor (``bench/floor_render.py``: load the same SoundFont,
+render a fixed 45 s five-track arrangement with TinySoundFont, write WAV) and the real command
+(``composer song "<request>" --duration 45 --seed 3 -o song.ogg``, production chain on), each a
+fresh process.  Prints wall-clock medians, the ratio (goal ≤ 1.5×), peak RSS of each (goal
+≤ 150 MB with TimGM6mb), the first run apart from later ones, and the split of one instrumented
+run of the same command in a fresh process: start-up (interpreter and imports), parse + plan,
+SoundFont load, compose, synth, effects (on helper threads: summed CPU, overlapping synth),
+master, encode (overlapping side files), side files.  ``--soundfonts`` adds the load cost of
+every installed SoundFont (first and later process).
+
+    python bench/bench_cli.py [--runs 5] [--request "chill lofi 85bpm in A minor"]
+                              [--soundfont PATH] [--soundfonts]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SPLIT_KEYS = (
+    "startup",
+    "parse_plan",
+    "soundfont",
+    "compose",
+    "synth",
+    "effects",
+    "master",
+    "encode",
+    "side_files",
+)
+
+
+def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB) of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if status != 0:
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{err}")
+    return wall, usage.ru_maxrss / 1024.0
+
+
+def song_cmd(args: argparse.Namespace, out: Path) -> list[str]:
+    return [
+        sys.executable, "-m", "bot.cli", "song", args.request,
+        "--duration", "45", "--seed", "3", "-o", str(out),
+    ]  # fmt: skip
+
+
+def split_child(args: argparse.Namespace) -> None:
+    """Run the command in this (fresh) process with timers around each stage; print JSON."""
+    t0 = time.perf_counter()
+    import bot.cli as cli
+    import bot.runtime.pipeline as pipeline
+    import models.embedded.backend as backend
+    import models.embedded.render as render
+    import models.factory as factory
+    from bot.service import planning
+    from bot.storage import ClipStore
+
+    spent = dict.fromkeys(SPLIT_KEYS, 0.0)
+    spent["startup"] = time.perf_counter() - t0
+
+    def wrap(owner: object, name: str, key: str) -> None:
+        original = getattr(owner, name)
+
+        def timed_call(*a: object, **k: object) -> object:
+            start = time.perf_counter()
+            try:
+                return original(*a, **k)
+            finally:
+                spent[key] += time.perf_counter() - start
+
+        setattr(owner, name, timed_call)
+
+    wrap(planning, "plan_from_spec", "parse_plan")
+    wrap(cli, "_parse", "parse_plan")
+    wrap(factory, "load_backend", "soundfont")
+    wrap(backend.EmbeddedBackend, "compose", "compose")
+    wrap(render.Renderer, "_render_tracks", "synth")
+    wrap(render.Renderer, "calibrate", "synth")
+    for name in ("apply_effects", "apply_snare_verb", "room_response", "vinyl"):
+        wrap(render, name, "effects")
+    wrap(pipeline, "master", "master")
+    wrap(pipeline, "encode_to_fit", "encode")
+    for name in ("waveform_png", "join_midi", "_stem_flac"):
+        wrap(pipeline, name, "side_files")
+    wrap(ClipStore, "write", "side_files")
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["COMPOSER_DATA_DIR"] = tmp
+        start = time.perf_counter()
+        code = cli.main(song_cmd(args, Path(tmp) / "song.ogg")[3:])
+        spent["command"] = time.perf_counter() - start
+    if code != 0:
+        raise SystemExit(code)
+    print(json.dumps(spent))
+
+
+def soundfont_costs(env: dict[str, str]) -> None:
+    from models.embedded.soundfonts import installed
+
+    code = (
+        "import sys, time, resource, tinysoundfont\n"
+        "t = time.perf_counter(); s = tinysoundfont.Synth(samplerate=48000)\n"
+        "s.sfload(sys.argv[1]); dt = time.perf_counter() - t\n"
+        "print(dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+    )
+    print("\nSoundFont load (TinySoundFont, 48 kHz): first process / later process")
+    for font in installed():
+        rows = []
+        for _ in range(2):
+            done = subprocess.run(
+                [sys.executable, "-c", code, str(font.path)],
+                capture_output=True,
+                text=True,
+                env=env,
+                check=True,
+            )
+            load_s, rss = (float(v) for v in done.stdout.split())
+            rows.append((load_s, rss))
+        print(
+            f"  {font.id:16s} {font.path.stat().st_size / 1e6:6.0f} MB file  "
+            f"load {rows[0][0]:5.2f} s / {rows[1][0]:5.2f} s   RSS {rows[1][1]:6.0f} MB"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--request", default="chill lofi 85bpm in A minor")
+    parser.add_argument("--soundfont", type=Path, default=None)
+    parser.add_argument("--soundfonts", action="store_true", help="load cost of every SoundFont")
+    parser.add_argument("--split-child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.split_child:
+        split_child(args)
+        return
+
+    from models.embedded.backend import default_soundfont
+
+    soundfont = args.soundfont or default_soundfont()
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
+    if args.soundfont is not None:
+        env["COMPOSER_SOUNDFONT"] = str(args.soundfont)
+    floor_cmd = [sys.executable, str(ROOT / "bench" / "floor_render.py"), str(soundfont)]
+    songs: list[tuple[float, float]] = []
+    floors: list[tuple[float, float]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        env["COMPOSER_DATA_DIR"] = tmp
+        for run in range(args.runs + 1):
+            floors.append(timed([*floor_cmd, f"{tmp}/floor.wav"], env, ROOT))
+            songs.append(timed(song_cmd(args, Path(tmp) / f"song{run}.ogg"), env, ROOT))
+        done = subprocess.run(
+            [sys.executable, __file__, "--split-child", "--request", args.request],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            check=True,
+        )
+        interpreter = timed([sys.executable, "-c", "pass"], env, ROOT)[0]
+    split = json.loads(done.stdout.strip().splitlines()[-1])
+    split["startup"] += interpreter
+
+    later_song = statistics.median(w for w, _ in songs[1:])
+    later_floor = statistics.median(w for w, _ in floors[1:])
+    print(f"request: {args.request!r}, 45 s, seed 3 — SoundFont {soundfont.name}")
+    print(f"runs: {args.runs} (+1 first run reported apart), alternating, fresh processes")
+    print(f"composer song  median {later_song:.2f} s   first run {songs[0][0]:.2f} s")
+    print(f"floor          median {later_floor:.2f} s   first run {floors[0][0]:.2f} s")
+    print(f"ratio          {later_song / later_floor:.2f}x  (goal ≤ 1.5x)")
+    print(
+        f"peak RSS       composer song {max(r for _, r in songs):.0f} MB, "
+        f"floor {max(r for _, r in floors):.0f} MB  (goal ≤ 150 MB with TimGM6mb)"
+    )
+    print("split of one instrumented run (seconds):")
+    for key in (*SPLIT_KEYS, "command"):
+        print(f"  {key:12s} {split[key]:6.3f}")
+    if args.soundfonts:
+        soundfont_costs(env)
+
+
+if __name__ == "__main__":
+    main()
