@@ -20,10 +20,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from bot.cli_outputs import check_outputs, staged_files
 from bot.errors import ComposerError, RequestError
-from bot.runtime.jobs import AudioFormat, ClipFiles, JobKind, JobProgress, OutputSpec, RenderJob
+from bot.runtime.jobs import ClipFiles, JobKind, JobProgress, OutputSpec, RenderJob
 from bot.service.spec import RequestKind, RequestSpec, SlashOptions
 from bot.settings import Settings
 from models.base import BackendConfig, BackendError
@@ -39,21 +41,25 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    console = Console(stderr=True)
+    if args.handler is not _cmd_run:  # `composer run` sets up discord.py's (coloured) logging
+        logging.basicConfig(
+            level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            stream=sys.stderr,
+        )
+    console = Console(stderr=True, soft_wrap=True)  # one message, one line
     try:
         settings = Settings.load(Path(args.settings) if args.settings else None)
         result: int = args.handler(args, settings, console)
         return result
     except ComposerError as exc:
-        console.print(f"[red]{exc.user_message}[/red]")
+        console.print(f"[red]{escape(exc.user_message)}[/red]")
         return EXIT_USAGE if isinstance(exc, RequestError) else EXIT_ERROR
     except (BackendError, PlanError) as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(f"[red]{escape(str(exc))}[/red]")
+        return EXIT_ERROR
+    except OSError as exc:  # a disk full or a file that vanished while writing
+        console.print(f"[red]{escape(str(exc))}[/red]")
         return EXIT_ERROR
     except KeyboardInterrupt:
         console.print("[yellow]interrupted[/yellow]")
@@ -117,31 +123,18 @@ def _cmd_parse(args: argparse.Namespace, settings: Settings, console: Console) -
     return EXIT_OK
 
 
-def _output_format(path: Path, explicit: str | None) -> AudioFormat:
-    if explicit:
-        try:
-            return AudioFormat.parse(explicit)
-        except ValueError as exc:
-            raise ComposerError(str(exc)) from None
-    suffix = path.suffix.lower().lstrip(".")
-    try:
-        return AudioFormat.parse(suffix) if suffix else AudioFormat.OGG
-    except ValueError:
-        return AudioFormat.OGG
-
-
 def _cmd_compose(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     from bot.service.planning import plan_from_spec
     from models.factory import load_backend
 
     kind: RequestKind = args.kind
+    outputs = check_outputs(args.output, args.format, midi=args.midi, summary=args.json_summary)
     options = SlashOptions(duration_s=args.duration, seed=args.seed, backend=args.backend)
     spec = _parse(" ".join(args.words), kind, options)
     if kind is RequestKind.SONG and spec.kind is not RequestKind.SONG:
         spec = _with_kind(spec, RequestKind.SONG)
     plan, indices = plan_from_spec(spec, default_style=None)
-    output = Path(args.output)
-    fmt = _output_format(output, args.format)
+    output, fmt = outputs.audio, outputs.format
     backend_name = spec.backend or settings.default_backend
     soundfont = Path(args.soundfont) if args.soundfont else settings.soundfont
     config = BackendConfig(sample_rate=settings.sample_rate, soundfont=soundfont)
@@ -155,21 +148,21 @@ def _cmd_compose(args: argparse.Namespace, settings: Settings, console: Console)
         sections=indices,
         output=OutputSpec(format=fmt, waveform=False),
     )
-    with tempfile.TemporaryDirectory(prefix="composer-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="composer-") as tmp, staged_files() as files:
         clip = _render_with_progress(job, backend, Path(tmp), console, quiet=args.quiet)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(clip.audio_path, output)
-        if args.midi:
+        shutil.copyfile(clip.audio_path, files.stage(output))
+        if outputs.midi is not None:
             if clip.midi_path is None:
-                console.print(f"[yellow]backend {backend_name} makes no MIDI[/yellow]")
+                console.print(f"[yellow]backend {escape(backend_name)} makes no MIDI[/yellow]")
             else:
-                shutil.copyfile(clip.midi_path, args.midi)
-        if args.json_summary:
-            _write_summary(Path(args.json_summary), clip, output)
+                shutil.copyfile(clip.midi_path, files.stage(outputs.midi))
+        if outputs.summary is not None:
+            _write_summary(files.stage(outputs.summary), clip, output)
+        files.commit()  # all the files, or none
     backend.close()
     console.print(_summary(plan, indices, clip, output))
     for note in clip.notes:
-        console.print(f"[yellow]note:[/yellow] {note}")
+        console.print(f"[yellow]note:[/yellow] {escape(note)}")
     return EXIT_OK
 
 
@@ -193,7 +186,6 @@ def _write_summary(path: Path, clip: ClipFiles, output: Path) -> None:
         "plan": meta["plan"],
         "notes": meta["notes"],
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(summary, indent=1, ensure_ascii=False))
 
 
@@ -230,7 +222,7 @@ def _render_with_progress(
 def _summary(plan: SongPlan, indices: tuple[int, ...], clip: ClipFiles, output: Path) -> str:
     roles = " → ".join(plan.sections[i].role.value for i in indices)
     return (
-        f"[green]✓[/green] wrote [bold]{output}[/bold] ({clip.duration_s:.1f} s, "
+        f"[green]✓[/green] wrote [bold]{escape(str(output))}[/bold] ({clip.duration_s:.1f} s, "
         f"{clip.size_bytes / 1024:.0f} KiB): {plan.style}, {plan.key.name}, {plan.bpm:g} bpm, "
         f"{plan.meter}, {roles}, seed {plan.seed}, {clip.loudness_lufs:.1f} LUFS"
     )

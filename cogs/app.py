@@ -191,7 +191,13 @@ def run_bot(settings: Settings) -> int:
         )
     discord.utils.setup_logging(level=getattr(logging, settings.log_level.upper(), logging.INFO))
     point_discord_at(settings.rest_base_url, settings.gateway_url)
-    asyncio.run(_serve(settings))
+    try:
+        asyncio.run(_serve(settings))
+    except discord.LoginFailure:
+        raise ConfigError(
+            "Discord refused the bot token (DISCORD_TOKEN): copy it again from the Developer "
+            "Portal (Bot → Reset Token) and run `composer run` again."
+        ) from None
     return 0
 
 
