@@ -68,12 +68,10 @@ def split_snares(tracks: list[Track], bus: Bus | None) -> tuple[list[Track], lis
 
 
 def decimate_into(send: Audio, audio: Audio, factor: int, level: float) -> None:
-    """Add ``audio`` × ``level`` to the reduced-rate mono ``send`` (box filter, both columns)."""
+    """Add ``audio`` × ``level`` to the reduced-rate mono ``send`` (box filter over ``factor``
+    frames and both channels), in one pass."""
     m = min(audio.shape[0] // factor, send.shape[0])
-    acc = np.zeros(m, np.float32)
-    for k in range(factor):
-        acc += audio[k : m * factor : factor, 0]
-        acc += audio[k : m * factor : factor, 1]
+    acc = audio[: m * factor].reshape(m, factor * 2).sum(axis=1, dtype=np.float32)
     acc *= np.float32(level * 0.5 / factor)
     send[:m, 0] += acc
     send[:m, 1] += acc

@@ -269,15 +269,30 @@ def room_response(send: Audio, room: Room, rate: int) -> Audio:
     return wet
 
 
-def vinyl(frames: int, spec: Vinyl, seed: int, sr: int) -> Audio:
-    """Record noise for ``frames``: a dark hiss (white noise through a 1 ms moving average) and
-    crackle (sparse clicks of random size, each a short decaying ring around 5 kHz)."""
-    rng = np.random.default_rng([seed, 4242])
+_HISS_S = 3.0
+
+
+@functools.lru_cache(maxsize=4)
+def _hiss_loop(sr: int) -> Audio:
+    """Three seconds of dark hiss at 0 dB RMS (white noise through a 1 ms moving average)."""
     width = max(2, sr // 1000)
-    noise = rng.standard_normal((frames + width, 2)).astype(np.float32)
+    rng = np.random.default_rng(20240611)
+    noise = rng.standard_normal((int(_HISS_S * sr) + width, 2), dtype=np.float32)
     csum = np.cumsum(noise, axis=0, dtype=np.float32)
-    hiss = (csum[width:] - csum[:-width])[:frames]
-    hiss *= np.float32(10.0 ** (spec.hiss_db / 20.0) / math.sqrt(width))
+    hiss = (csum[width:] - csum[:-width]) / np.float32(math.sqrt(width))
+    hiss.setflags(write=False)
+    return hiss
+
+
+def vinyl(frames: int, spec: Vinyl, seed: int, sr: int) -> Audio:
+    """Record noise for ``frames``: dark hiss (a loop started at a seeded offset) and crackle
+    (sparse clicks of random size, each a short decaying ring around 5 kHz)."""
+    rng = np.random.default_rng([seed, 4242])
+    loop = _hiss_loop(sr)
+    reps = -(-(frames + loop.shape[0]) // loop.shape[0])
+    offset = int(rng.integers(0, loop.shape[0]))
+    out = np.tile(loop, (reps, 1))[offset : offset + frames]
+    out *= np.float32(10.0 ** (spec.hiss_db / 20.0))
     count = max(1, int(frames / sr * spec.crackles_per_s))
     starts = rng.integers(0, max(1, frames - 64), size=count)
     amps = (rng.random(count) ** 3 * 0.05 + 0.004).astype(np.float32)
@@ -286,6 +301,6 @@ def vinyl(frames: int, spec: Vinyl, seed: int, sr: int) -> Audio:
     burst = np.exp(-ring / (0.0001 * sr)) * np.cos(ring * np.float32(2 * np.pi * 5000.0 / sr))
     for k in range(burst.size):
         idx = np.minimum(starts + k, frames - 1)
-        hiss[idx, 0] += amps * signs * burst[k]
-        hiss[idx, 1] += amps * signs * burst[k] * np.float32(0.85)
-    return hiss
+        out[idx, 0] += amps * signs * burst[k]
+        out[idx, 1] += amps * signs * burst[k] * np.float32(0.85)
+    return out
