@@ -36,6 +36,7 @@ __all__ = ["Cues", "apply_effects", "apply_snare_verb", "room_response", "vinyl"
 
 Audio = npt.NDArray[np.float32]
 _SWEEP_BLOCK = 2048
+_ROOM_LOW_CUT_HZ = 220.0
 _LPF12 = pb.LadderFilter.Mode.LPF12
 _HPF12 = pb.LadderFilter.Mode.HPF12
 _LPF24 = pb.LadderFilter.Mode.LPF24
@@ -95,14 +96,6 @@ def _plugins(effect: Effect, cues: Cues) -> list[pb.Plugin]:
             ),
             pb.Gain(effect.makeup_db),
         ]
-    if isinstance(effect, Delay):
-        return [
-            pb.Delay(
-                delay_seconds=effect.beats * cues.seconds_per_beat,
-                feedback=effect.feedback,
-                mix=effect.mix,
-            )
-        ]
     if isinstance(effect, Crush):
         return [pb.Bitcrush(bit_depth=effect.bits)]
     if isinstance(effect, LowPass):
@@ -125,7 +118,7 @@ def _chorus(x: Audio, effect: Chorus, sr: int) -> Audio:
             mix=effect.mix,
         )
         out[:, ch] = plugin(np.ascontiguousarray(x[:, ch]) + np.float32(_FLOOR), sr)
-    return out
+    return _keep_level(x, out)
 
 
 def _wow(x: Audio, effect: Wow, sr: int) -> Audio:
@@ -146,12 +139,27 @@ def _drive(x: Audio, effect: Drive, sr: int) -> Audio:
         pb.Distortion(drive_db=effect.drive_db),
         _lowpass(effect.high_cut_hz, sr),
     ]
-    y = _run(board, x, sr)
-    rms_in = float(np.sqrt(np.mean(np.square(x, dtype=np.float32), dtype=np.float64)))
-    rms_out = float(np.sqrt(np.mean(np.square(y, dtype=np.float32), dtype=np.float64)))
+    return _keep_level(x, _run(board, x, sr), effect.level_db)
+
+
+def _rms(x: Audio) -> float:
+    return float(np.sqrt(np.mean(np.square(x, dtype=np.float32), dtype=np.float64)))
+
+
+def _keep_level(before: Audio, after: Audio, offset_db: float = 0.0) -> Audio:
+    """``after`` scaled to the RMS of ``before`` (plus ``offset_db``): effects that change the
+    tone (drive, chorus, echoes) leave the bus at the level the arranger set."""
+    rms_out = _rms(after)
     if rms_out > 0:
-        y *= np.float32(rms_in / rms_out * 10.0 ** (effect.level_db / 20.0))
-    return y
+        after *= np.float32(_rms(before) / rms_out * 10.0 ** (offset_db / 20.0))
+    return after
+
+
+def _delay(x: Audio, effect: Delay, cues: Cues) -> Audio:
+    echo = pb.Delay(
+        delay_seconds=effect.beats * cues.seconds_per_beat, feedback=effect.feedback, mix=effect.mix
+    )
+    return _keep_level(x, _run([echo], x, cues.sample_rate))
 
 
 def duck_curve(frames: int, cues: Cues, effect: Duck) -> Audio:
@@ -214,6 +222,8 @@ def apply_effects(x: Audio, effects: Sequence[Effect], cues: Cues) -> Audio:
             x = _drive(x, effect, sr)
         elif isinstance(effect, Chorus):
             x = _chorus(x, effect, sr)
+        elif isinstance(effect, Delay):
+            x = _delay(x, effect, cues)
         elif isinstance(effect, Wow):
             x = _wow(x, effect, sr)
         elif isinstance(effect, Duck):
@@ -264,7 +274,11 @@ def room_response(send: Audio, room: Room, rate: int) -> Audio:
     plugin = pb.Reverb(
         room_size=room.size, damping=room.damping, wet_level=1.0, dry_level=0.0, width=1.0
     )
-    wet: Audio = plugin(send + _floor(send.shape[0]), rate)
+    # no low end into the room (as engineers high-pass a reverb send): bass and kick stay dry
+    clean = _run(
+        [pb.HighpassFilter(_ROOM_LOW_CUT_HZ), pb.HighpassFilter(_ROOM_LOW_CUT_HZ)], send, rate
+    )
+    wet: Audio = plugin(clean, rate)
     wet *= np.float32(_room_scale(room.size, room.damping, rate) * room.wet)
     return wet
 
