@@ -46,6 +46,14 @@ def build_tiny_melody_model(*, vocab_size: int, seed: int = 0, channels: int = 1
     torch.manual_seed(seed)
     model = hf.MusicgenMelodyForConditionalGeneration(config).eval()
     calibrate_codebooks(model)
+    # Initialised at std 0.02, the chroma projection gives the decoder one-hot inputs a hundred
+    # times weaker than the (layer-normed) text states, and the output heads give near-uniform
+    # logits that no condition moves: the sampled codes would not depend on the condition at
+    # all.  Trained weights are at these scales.
+    with torch.no_grad():
+        model.audio_enc_to_dec_proj.weight.normal_(0.0, 1.0)
+        for head in model.decoder.lm_heads:
+            head.weight.normal_(0.0, 0.5)
     set_tiny_generation_config(model)
     model.generation_config.top_k = 250
     return model

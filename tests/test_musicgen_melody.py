@@ -203,6 +203,27 @@ def test_same_seed_same_audio(backend: MusicgenMelodyBackend, first: SectionAudi
     assert not np.array_equal(backend.generate(reseeded, PLAN.sections[0]).audio, first.audio)
 
 
+def test_text_and_chroma_both_reach_the_decoder(
+    backend: MusicgenMelodyBackend, first: SectionAudio
+) -> None:
+    """Same seed, another guide or other words: other codes, so other audio (the tiny EnCodec
+    turns other codes into only slightly other audio).  transformers 4.57 dropped both at the
+    first step (see ``keep_condition_at_first_step``): without that fix the audio is identical."""
+
+    class Unguided(MusicgenMelodyBackend):
+        def guide(self, plan: SongPlan, section: Any, duration_s: float) -> Any:
+            return np.zeros(round(duration_s * TINY_CHROMA.sampling_rate), np.float32)
+
+    unguided = Unguided(backend.model, backend.processor, backend.chroma, backend.guide_renderer)
+    assert not np.array_equal(unguided.generate(PLAN, PLAN.sections[0]).audio, first.audio)
+    rec, model = recording(backend)
+    worded = dataclasses.replace(PLAN, prompt="rainy night")
+    for plan in (PLAN, worded):
+        rec.generate(plan, plan.sections[0])
+    assert np.array_equal(features(model.calls[0]), features(model.calls[1]))  # same guide
+    assert not np.array_equal(model.outputs[0], model.outputs[1])
+
+
 # --- continuation and windows ----------------------------------------------------------------
 
 

@@ -35,7 +35,14 @@ from models.musicgen.loading import (
 )
 from models.plan import SectionPlan, SongPlan
 
-__all__ = ["MELODY_LAYOUT_HINT", "LoadedMelody", "MusicgenMelodyBackend", "load", "load_melody"]
+__all__ = [
+    "MELODY_LAYOUT_HINT",
+    "LoadedMelody",
+    "MusicgenMelodyBackend",
+    "keep_condition_at_first_step",
+    "load",
+    "load_melody",
+]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +56,33 @@ MELODY_LAYOUT_HINT = (
     "written by MusicgenMelodyProcessor.save_pretrained(dir), e.g. a copy of "
     "facebook/musicgen-melody (see docs/musicgen.md)"
 )
+
+
+def keep_condition_at_first_step(model: Any) -> None:
+    """Make ``model.generate()`` use its text and chroma condition again (in place, idempotent).
+
+    MusicGen-Melody puts its condition (chroma frames, then text) before the audio codes and feeds
+    it once, at the first decoder step.  transformers 4.57's ``generate()`` creates an empty cache
+    before that step, and the model's ``prepare_inputs_for_generation`` drops the condition
+    whenever a cache exists, so every section came out unconditioned (huggingface/transformers
+    #45647, fixed upstream later).  Here the first step sees no cache, as before that change;
+    the empty cache object is handed on so that generation fills and reuses it.
+    """
+    if getattr(model, "_keeps_condition_at_first_step", False):
+        return
+    original = model.prepare_inputs_for_generation
+
+    # (``generate()`` checks its keyword arguments against a parameter named ``kwargs``.)
+    def prepare(decoder_input_ids: Any, past_key_values: Any = None, **kwargs: Any) -> Any:
+        first = past_key_values is not None and past_key_values.get_seq_length() == 0
+        cache = None if first else past_key_values
+        inputs = original(decoder_input_ids, past_key_values=cache, **kwargs)
+        if first:
+            inputs["past_key_values"] = past_key_values
+        return inputs
+
+    model.prepare_inputs_for_generation = prepare
+    model._keeps_condition_at_first_step = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +133,7 @@ def load_melody(
             f"chroma bins, preprocessor_config.json makes {chroma.num_chroma}"
         )
     dtype = place_model(model, target, half_precision=half_precision, label=LABEL)
+    keep_condition_at_first_step(model)
     log.info(
         "loaded %s from %s on %s (%d Hz, %d codebooks, chroma at %d Hz, %s)",
         LABEL,
@@ -154,6 +189,7 @@ class MusicgenMelodyBackend(MusicgenBackend):
         super().__init__(model, tokenizer, top_k=top_k, temperature=temperature, **settings)
         if guide.sample_rate != chroma.settings.sampling_rate:
             raise ValueError("the guide must be rendered at the chroma extractor's rate")
+        keep_condition_at_first_step(model)
         self.chroma = chroma
         self.guide_renderer = guide
 
