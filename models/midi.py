@@ -152,8 +152,11 @@ def _abs_events(track: mido.MidiTrack, scale: float, offset: int) -> list[tuple[
 
 
 def join_midi(plan: SongPlan, parts: Sequence[tuple[int, bytes]]) -> bytes:
-    """Join per-section files ``(section index, SMF bytes)`` into one song file: each section at
-    ``start_bar`` × bar length, tracks merged by instrument (name, channel, program)."""
+    """Join per-section files ``(section index, SMF bytes)`` into one file that follows the audio:
+    the parts one after the other in the order given (the order they play), the first at 0,
+    each lasting its section's bars; tracks merged by instrument (name, channel, program).  So a
+    lone verse, an extension or a session song's takes start at 0 with no gaps, like their audio.
+    """
     if not parts:
         raise ValueError("join_midi needs at least one section")
     bar_ticks = plan.meter.quarters_per_bar * TICKS_PER_QUARTER
@@ -180,12 +183,14 @@ def join_midi(plan: SongPlan, parts: Sequence[tuple[int, bytes]]) -> bytes:
     ]
     merged: dict[tuple[str, int], list[tuple[int, int, Any]]] = {}
     order: list[tuple[str, int]] = []
-    for index, data in sorted(parts, key=lambda p: plan.sections[p[0]].start_bar):
+    played_bars = 0  # where the next part starts
+    for index, data in parts:
         mid = mido.MidiFile(file=io.BytesIO(data))
         scale = TICKS_PER_QUARTER / mid.ticks_per_beat
         section = plan.sections[index]
-        offset = round(section.start_bar * bar_ticks)
-        end = round((section.start_bar + section.bars) * bar_ticks)
+        offset = round(played_bars * bar_ticks)
+        played_bars += section.bars
+        end = round(played_bars * bar_ticks)
         # back to the song's tempo where the section ends (after an outro's ritardando)
         conductor.append((end, 1, mido.MetaMessage("set_tempo", tempo=base_tempo)))
         for t_index, track in enumerate(mid.tracks):

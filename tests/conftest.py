@@ -8,7 +8,22 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.optional import in_ci
+
 pytest_plugins = ["tests.fakediscord.pytest_plugin"]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
+    """In CI (``CI=true``) a test module that skips itself (``pytest.importorskip`` of a neural
+    or Ray package) is a failure: CI installs every extra, so the skip would hide a broken one."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if in_ci() and report.skipped and isinstance(collector, pytest.Module):
+        report.outcome = "failed"
+        report.longrepr = f"{collector.nodeid} skipped itself, which CI does not allow: " + str(
+            report.longrepr
+        )
 
 
 @pytest.fixture(scope="module")

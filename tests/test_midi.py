@@ -98,7 +98,7 @@ def test_six_eight_time_signature_and_ritardando_tempo_map() -> None:
     assert tempos[0] == pytest.approx(60e6 / (plan.bpm * 1.5), rel=1e-4)
 
 
-def test_join_places_sections_at_their_bars_and_merges_tracks() -> None:
+def test_join_places_sections_one_after_another_and_merges_tracks() -> None:
     plan = _song("rock", seconds=70)
     parts = []
     expected: list[tuple[str, int, float]] = []
@@ -112,7 +112,7 @@ def test_join_places_sections_at_their_bars_and_merges_tracks() -> None:
             for t in score.tracks
             for n in t.notes
         ]
-    song = join_midi(plan, list(reversed(parts)))  # order of parts does not matter
+    song = join_midi(plan, parts)
     mid = mido.MidiFile(file=io.BytesIO(song))
     names = [next(m.name for m in t if m.type == "track_name") for t in mid.tracks[1:]]
     assert sorted(names) == sorted({p.name for p in plan.instruments})
@@ -132,11 +132,29 @@ def test_join_places_sections_at_their_bars_and_merges_tracks() -> None:
     assert mid.length == pytest.approx(plan.duration_s, abs=2 * bar_s)
 
 
-def test_join_keeps_gaps_for_missing_sections() -> None:
+def test_join_follows_the_audio_a_lone_or_reordered_section_starts_at_zero() -> None:
+    """A lone section (the outro, at bar 20 of its song) starts at 0 as its audio does, and
+    parts in another order (a session song: outro then intro) play one after the other."""
     plan = _song("lofi", seconds=60)
-    last = plan.sections[-1]
-    song = join_midi(plan, [(last.index, section_midi(compose_section(plan, last)))])
-    first = min(r.start_s for r in read_notes(song))
-    assert first == pytest.approx(last.start_bar * plan.bar_s, abs=0.05)
+    first, last = plan.sections[0], plan.sections[-1]
+    assert last.start_bar > 0
+    last_score = compose_section(plan, last)
+    alone = read_notes(join_midi(plan, [(last.index, section_midi(last_score))]))
+    earliest = min(n.start_q for t in last_score.tracks for n in t.notes)
+    assert min(r.start_s for r in alone) == pytest.approx(
+        last_score.tempo.seconds(earliest), abs=0.05
+    )
+    assert max(r.end_s for r in alone) <= last_score.tempo.seconds(last_score.body_q) + plan.bar_s
+    first_score = compose_section(plan, first)
+    both = read_notes(
+        join_midi(
+            plan,
+            [(last.index, section_midi(last_score)), (first.index, section_midi(first_score))],
+        )
+    )
+    outro_s = last.bars * plan.bar_s
+    intro_notes = [r for r in both if r.start_s >= outro_s - 1e-6]
+    assert len(intro_notes) >= len([n for t in first_score.tracks for n in t.notes]) > 0
+    assert max(r.end_s for r in both) <= outro_s + first.bars * plan.bar_s + plan.bar_s
     with pytest.raises(ValueError, match="at least one"):
         join_midi(plan, [])

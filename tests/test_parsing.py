@@ -25,6 +25,7 @@ from bot.parsing.vocab import PHRASES, Cat, lookup_style
 from bot.service.spec import RequestKind, RequestSpec, SlashOptions
 from models.plan import Key, Mode, SectionRole
 from models.styles import STYLE_IDS
+from tests.optional import missing
 
 # --- the public API ---------------------------------------------------------------------------
 
@@ -244,7 +245,7 @@ def test_ordinary_words_are_never_corrected(word: str) -> None:
 def test_protected_list_is_current() -> None:
     dictionary = Path("/usr/share/dict/words")
     if not dictionary.exists():
-        pytest.skip("no system word list (apt-get install wamerican) to check against")
+        missing("no system word list (apt-get install wamerican) to check against")
     words = {line.strip().lower() for line in dictionary.read_text(errors="ignore").splitlines()}
     corrected = sorted(w for w in words if fuzzy.correct(w) is not None)
     assert corrected == [], "regenerate: python -m bot.parsing.fuzzy > bot/parsing/protected.py"
