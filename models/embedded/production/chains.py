@@ -37,9 +37,6 @@ __all__ = ["Cues", "apply_effects", "apply_snare_verb", "room_response", "vinyl"
 Audio = npt.NDArray[np.float32]
 _SWEEP_BLOCK = 2048
 _ROOM_LOW_CUT_HZ = 220.0
-_LPF12 = pb.LadderFilter.Mode.LPF12
-_HPF12 = pb.LadderFilter.Mode.HPF12
-_LPF24 = pb.LadderFilter.Mode.LPF24
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +76,14 @@ def _floor(frames: int) -> Audio:
     return pattern[:frames]
 
 
-def _lowpass(hz: float, sr: int, mode: pb.LadderFilter.Mode = _LPF12) -> pb.LadderFilter:
-    return pb.LadderFilter(mode=mode, cutoff_hz=min(hz, 0.45 * sr), resonance=0.0, drive=1.0)
+def _lowpass(hz: float, sr: int, order: int = 2) -> list[pb.LowpassFilter]:
+    """``order`` first-order low-passes in series (6 dB/octave each): as steep as a ladder
+    filter's 12 dB mode at a seventh of its cost."""
+    return [pb.LowpassFilter(cutoff_frequency_hz=min(hz, 0.45 * sr)) for _ in range(order)]
+
+
+def _highpass(hz: float, order: int = 2) -> list[pb.HighpassFilter]:
+    return [pb.HighpassFilter(cutoff_frequency_hz=hz) for _ in range(order)]
 
 
 def _plugins(effect: Effect, cues: Cues) -> list[pb.Plugin]:
@@ -99,9 +102,9 @@ def _plugins(effect: Effect, cues: Cues) -> list[pb.Plugin]:
     if isinstance(effect, Crush):
         return [pb.Bitcrush(bit_depth=effect.bits)]
     if isinstance(effect, LowPass):
-        return [_lowpass(effect.cutoff_hz, sr)]
+        return list(_lowpass(effect.cutoff_hz, sr))
     if isinstance(effect, HighPass):
-        return [pb.LadderFilter(mode=_HPF12, cutoff_hz=effect.cutoff_hz, resonance=0.0)]
+        return list(_highpass(effect.cutoff_hz))
     return []
 
 
@@ -132,14 +135,13 @@ def _wow(x: Audio, effect: Wow, sr: int) -> Audio:
 
 
 def _drive(x: Audio, effect: Drive, sr: int) -> Audio:
-    """Distortion into a cabinet band-pass, then back to the input's RMS (plus ``level_db``):
-    the drive changes the tone, the mix level stays the arranger's."""
-    board = [
-        pb.HighpassFilter(cutoff_frequency_hz=effect.low_cut_hz),  # tightens the low end
-        pb.Distortion(drive_db=effect.drive_db),
-        _lowpass(effect.high_cut_hz, sr),
-    ]
-    return _keep_level(x, _run(board, x, sr), effect.level_db)
+    """Overdrive into a cabinet band-pass, then back to the input's RMS (plus ``level_db``):
+    the drive changes the tone, the mix level stays the arranger's.  The clipper is the
+    rational soft clip g·x / (1 + |g·x|) (tanh-like, a tenth of its cost)."""
+    tight = _run([pb.HighpassFilter(cutoff_frequency_hz=effect.low_cut_hz)], x, sr)
+    tight *= np.float32(10.0 ** (effect.drive_db / 20.0) / max(_rms(tight), 1e-9) * 0.25)
+    clipped = (tight / (np.float32(1.0) + np.abs(tight))).astype(np.float32, copy=False)
+    return _keep_level(x, _run(_lowpass(effect.high_cut_hz, sr), clipped, sr), effect.level_db)
 
 
 def _rms(x: Audio) -> float:
@@ -189,14 +191,19 @@ def _sweep(x: Audio, effect: Sweep, cues: Cues) -> Audio:
     if cues.section_role not in effect.roles or x.shape[0] == 0:
         return x
     sr = cues.sample_rate
-    plugin = _lowpass(effect.start_hz, sr, _LPF24)
+    stages = _lowpass(effect.start_hz, sr, order=3)  # 18 dB/octave
     out = np.empty_like(x)
     n = x.shape[0]
     ratio = math.log(effect.end_hz / effect.start_hz)
     for start in range(0, n, _SWEEP_BLOCK):
         end = min(n, start + _SWEEP_BLOCK)
-        plugin.cutoff_hz = min(0.45 * sr, effect.start_hz * math.exp(ratio * start / n))
-        out[start:end] = plugin.process(x[start:end] + _floor(end - start), sr, reset=False)
+        block = x[start:end] + _floor(end - start)
+        for stage in stages:
+            stage.cutoff_frequency_hz = min(
+                0.45 * sr, effect.start_hz * math.exp(ratio * start / n)
+            )
+            block = stage.process(block, sr, reset=False)
+        out[start:end] = block
     return out
 
 
