@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.runtime.jobs import JobStatus
+from bot.runtime.jobs import JobKind, JobStatus
 from tests.e2e_support import bot_settings, is_result, running_bot
 from tests.fakediscord.client import pointed_at
 from tests.fakediscord.server import FakeDiscord
@@ -229,12 +229,54 @@ async def bench_section(runs: int) -> None:
         f"[section] median {statistics.median(totals):.2f} s (goal ≤ 0.5 s); runs: "
         + " ".join(f"{t:.2f}" for t in totals)
     )
+    inside = worker_split(runs)
     print(
         f"[section] split (medians): ack {statistics.median(acks) * 1000:.0f} ms · queued → "
         f"started {statistics.median(wait) * 1000:.0f} ms · render+encode+store "
         f"{statistics.median(render) * 1000:.0f} ms · finished → delivered "
         f"{statistics.median(deliver) * 1000:.0f} ms"
     )
+    print(
+        "[section] inside the worker (same job in this process, medians): "
+        + " · ".join(f"{name} {ms:.0f} ms" for name, ms in inside.items())
+    )
+
+
+def worker_split(runs: int) -> dict[str, float]:
+    """The worker's pipeline stages for the same 20 s section, timed in this process."""
+    import uuid
+
+    from bot.parsing import parse_request
+    from bot.runtime.jobs import AudioFormat, OutputSpec, RenderJob
+    from bot.runtime.pipeline import Timings, render_job
+    from bot.service.planning import plan_from_spec
+    from bot.settings import Settings
+    from models.base import BackendConfig
+    from models.factory import load_backend
+
+    settings = Settings()
+    config = BackendConfig(sample_rate=settings.sample_rate, soundfont=settings.soundfont)
+    backend = load_backend("embedded", config)
+    stages: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(runs + 1):
+            plan, indices = plan_from_spec(parse_request(f"lofi verse 20 seconds seed {i}"))
+            job = RenderJob(
+                job_id=uuid.uuid4().hex,
+                clip_id=uuid.uuid4().hex[:12],
+                kind=JobKind.SECTION,
+                backend="embedded",
+                plan=plan,
+                sections=indices,
+                output=OutputSpec(format=AudioFormat.parse(settings.default_format)),
+            )
+            timings = Timings()
+            render_job(job, backend, Path(tmp), timings=timings)
+            if i:  # the first one warms up
+                for name in ("render_s", "stitch_s", "master_s", "encode_s", "write_s"):
+                    stages.setdefault(name[:-2], []).append(getattr(timings, name) * 1000)
+    backend.close()
+    return {name: statistics.median(values) for name, values in stages.items()}
 
 
 async def main(args: argparse.Namespace) -> None:
