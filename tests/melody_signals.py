@@ -302,3 +302,40 @@ def speech_like(seconds: float = 4.0, *, seed: int = 0, sr: int = SR) -> npt.NDA
 def white_noise(seconds: float = 4.0, *, seed: int = 0, sr: int = SR) -> npt.NDArray[np.float32]:
     y = np.random.default_rng(seed).standard_normal(int(seconds * sr)) * 0.2
     return y.astype(np.float32)
+
+
+_MAJOR = (0, 2, 4, 5, 7, 9, 11)
+_MINOR = (0, 2, 3, 5, 7, 8, 10)
+_NAMES = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+
+
+def random_tune(seed: int) -> Tune:
+    """A random singable tune: stepwise-leaning diatonic contour from the tonic back to it, in a
+    random key, register, tempo (70–150 bpm) and rhythm of quarters, eighths, dotted notes and
+    rests, two to four bars of 4/4."""
+    rng = np.random.default_rng(seed)
+    minor = bool(rng.integers(2))
+    scale = _MINOR if minor else _MAJOR
+    tonic_pc = int(rng.integers(12))
+    base = 48 + tonic_pc + 12 * int(rng.integers(0, 2)) - 12 * (tonic_pc > 7)  # G#2..G4
+    bars = int(rng.integers(2, 5))
+    cells = ((1.0,), (0.5, 0.5), (1.5, 0.5), (2.0,), (0.5, 0.5), (1.0,), (0.75, 0.25))
+    lengths: list[float] = []
+    while sum(lengths) < bars * 4 - 2:
+        lengths.extend(cells[int(rng.integers(len(cells)))])
+    lengths.append(bars * 4 - sum(lengths))
+    degree = 0
+    notes = []
+    t = 0.0
+    for i, length in enumerate(lengths):
+        if i == len(lengths) - 1:
+            degree = 0 if abs(degree) < 4 else 7 * round(degree / 7)
+        elif i > 0:
+            degree += int(rng.choice([-2, -1, -1, 1, 1, 2, 0, 3, -3, 4]))
+            degree = max(-3, min(8, degree))
+        pitch = base + 12 * (degree // 7) + scale[degree % 7]
+        if not (i > 0 and rng.random() < 0.08):  # an occasional rest
+            notes.append((pitch, t, length))
+        t += length
+    name = f"{_NAMES[tonic_pc]} {'minor' if minor else 'major'}"
+    return Tune(f"random {seed}", name, float(rng.integers(70, 151)), tuple(notes))

@@ -9,6 +9,7 @@ recording is transcribed.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from models.melody.analysis import estimate_key, estimate_tempo, quantise
 from models.melody.decode import MAX_BYTES, MAX_DURATION_S, FileKind, decode_audio, sniff
@@ -26,6 +27,9 @@ from models.melody.errors import (
     TooLong,
 )
 from models.melody.types import Melody, MelodyNote, MelodySource
+
+if TYPE_CHECKING:
+    from models.melody.transcribe import Transcription
 
 __all__ = [
     "MAX_BYTES",
@@ -45,6 +49,7 @@ __all__ = [
     "TooLarge",
     "TooLong",
     "load_melody",
+    "melody_from_transcription",
 ]
 
 log = logging.getLogger(__name__)
@@ -63,7 +68,11 @@ def _from_midi(data: bytes) -> Melody:
 def _from_audio(data: bytes, kind: FileKind) -> Melody:
     from models.melody.transcribe import transcribe
 
-    heard = transcribe(decode_audio(data, kind))
+    return melody_from_transcription(transcribe(decode_audio(data, kind)))
+
+
+def melody_from_transcription(heard: Transcription) -> Melody:
+    """Notes heard in a recording → a melody: tempo and beat grid, quantised notes, key."""
     onsets = [n.onset_s for n in heard.notes]
     fit = estimate_tempo(onsets)
     timed = quantise(onsets, [n.offset_s for n in heard.notes], fit)

@@ -21,7 +21,7 @@ def plan_with_melody(req: PlanRequest, melody: Melody) -> tuple[SongPlan, tuple[
     wanted = replace(
         req,
         key=req.key if req.key is not None else melody.key,
-        bpm=req.bpm if req.bpm is not None else min(300.0, max(20.0, melody.bpm)),
+        bpm=req.bpm if req.bpm is not None else float(min(300, max(20, round(melody.bpm)))),
     )
     plan, render = plan_request(wanted)
     if bpm_estimated and plan.meter.compound:

@@ -29,7 +29,7 @@ Array = npt.NDArray[np.float64]
 HOP = 160  # 10 ms at 16 kHz
 FRAME = 1024
 FMIN_HZ = 65.40639132514966  # C2: pyin's pitch bins then sit on the semitone grid
-FMAX_HZ = 1050.0  # C6
+FMAX_HZ = 1568.0  # G6
 _FRAME_S = HOP / ANALYSIS_SR
 
 # Thresholds, measured on synthetic hums, speech-like glides and full mixes (see the tests).
