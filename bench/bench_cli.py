@@ -5,11 +5,11 @@ render a fixed 45 s five-track arrangement with TinySoundFont, write WAV) and th
 (``composer song "<request>" --duration 45 --seed 3 -o song.ogg``, production chain on), each a
 fresh process.  Prints wall-clock medians, the ratio (goal ≤ 1.5×), peak RSS of each (goal
 ≤ 150 MB with TimGM6mb), the first run apart from later ones, and the split of one instrumented
-run of the same command in a fresh process: start-up (interpreter and imports; bytecode cached
-after the first run, as in an installed package), parse + plan, SoundFont load, compose, synth,
-effects (on helper threads: summed CPU, overlapping synth), master, encode (overlapping side
-files), side files.  ``--soundfonts`` adds the load cost of
-every installed SoundFont (first and later process).
+run of the same command in a fresh process, in CPU seconds (robust on a busy machine): start-up
+(interpreter and imports; bytecode cached after the first run, as in an installed package),
+parse + plan, SoundFont load, compose, synth, effects (on helper threads, overlapping synth),
+master, encode (on a thread, overlapping side files), side files.  ``--soundfonts`` adds the
+load cost of every installed SoundFont (first and later process).
 
     python bench/bench_cli.py [--runs 5] [--request "chill lofi 85bpm in A minor"]
                               [--soundfont PATH] [--soundfonts]
@@ -43,8 +43,8 @@ SPLIT_KEYS = (
 )
 
 
-def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of one child process."""
+def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS in MB, CPU seconds user + system) of one child process."""
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -54,7 +54,7 @@ def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]
     if status != 0:
         err = proc.stderr.read().decode() if proc.stderr else ""
         raise SystemExit(f"{' '.join(cmd)} failed:\n{err}")
-    return wall, usage.ru_maxrss / 1024.0
+    return wall, usage.ru_maxrss / 1024.0, usage.ru_utime + usage.ru_stime
 
 
 def song_cmd(args: argparse.Namespace, out: Path) -> list[str]:
@@ -65,8 +65,9 @@ def song_cmd(args: argparse.Namespace, out: Path) -> list[str]:
 
 
 def split_child(args: argparse.Namespace) -> None:
-    """Run the command in this (fresh) process with timers around each stage; print JSON."""
-    t0 = time.perf_counter()
+    """Run the command in this (fresh) process with CPU timers around each stage (the CPU time
+    of the thread that runs it: robust on a busy machine, and the effect threads add up);
+    print JSON."""
     import bot.cli as cli
     import bot.runtime.pipeline as pipeline
     import models.embedded.backend as backend
@@ -76,17 +77,17 @@ def split_child(args: argparse.Namespace) -> None:
     from bot.storage import ClipStore
 
     spent = dict.fromkeys(SPLIT_KEYS, 0.0)
-    spent["startup"] = time.perf_counter() - t0
+    spent["startup"] = time.process_time()  # the interpreter's start and every import
 
     def wrap(owner: object, name: str, key: str) -> None:
         original = getattr(owner, name)
 
         def timed_call(*a: object, **k: object) -> object:
-            start = time.perf_counter()
+            start = time.thread_time()
             try:
                 return original(*a, **k)
             finally:
-                spent[key] += time.perf_counter() - start
+                spent[key] += time.thread_time() - start
 
         setattr(owner, name, timed_call)
 
@@ -106,8 +107,10 @@ def split_child(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["COMPOSER_DATA_DIR"] = tmp
         start = time.perf_counter()
+        cpu = time.process_time()
         code = cli.main(song_cmd(args, Path(tmp) / "song.ogg")[3:])
-        spent["command"] = time.perf_counter() - start
+        spent["command_wall"] = time.perf_counter() - start
+        spent["command_cpu"] = time.process_time() - cpu
     if code != 0:
         raise SystemExit(code)
     print(json.dumps(spent))
@@ -160,8 +163,8 @@ def main() -> None:
     if args.soundfont is not None:
         env["COMPOSER_SOUNDFONT"] = str(args.soundfont)
     floor_cmd = [sys.executable, str(ROOT / "bench" / "floor_render.py"), str(soundfont)]
-    songs: list[tuple[float, float]] = []
-    floors: list[tuple[float, float]] = []
+    songs: list[tuple[float, float, float]] = []
+    floors: list[tuple[float, float, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         env["COMPOSER_DATA_DIR"] = tmp
         # as installed: bytecode compiled once (the first run), then reused
@@ -178,24 +181,29 @@ def main() -> None:
             cwd=ROOT,
             check=True,
         )
-        interpreter = timed([sys.executable, "-c", "pass"], env, ROOT)[0]
     split = json.loads(done.stdout.strip().splitlines()[-1])
-    split["startup"] += interpreter
 
-    later_song = statistics.median(w for w, _ in songs[1:])
-    later_floor = statistics.median(w for w, _ in floors[1:])
+    later_song = statistics.median(r[0] for r in songs[1:])
+    later_floor = statistics.median(r[0] for r in floors[1:])
+    cpu_song = statistics.median(r[2] for r in songs[1:])
+    cpu_floor = statistics.median(r[2] for r in floors[1:])
     print(f"request: {args.request!r}, 45 s, seed 3 — SoundFont {soundfont.name}")
     print(f"runs: {args.runs} (+1 first run reported apart), alternating, fresh processes")
     print(f"composer song  median {later_song:.2f} s   first run {songs[0][0]:.2f} s")
     print(f"floor          median {later_floor:.2f} s   first run {floors[0][0]:.2f} s")
     print(f"ratio          {later_song / later_floor:.2f}x  (goal ≤ 1.5x)")
     print(
-        f"peak RSS       composer song {max(r for _, r in songs):.0f} MB, "
-        f"floor {max(r for _, r in floors):.0f} MB  (goal ≤ 150 MB with TimGM6mb)"
+        f"CPU (user+sys) composer song {cpu_song:.2f} s, floor {cpu_floor:.2f} s: "
+        f"{cpu_song / cpu_floor:.2f}x (both cores count)"
     )
-    print("split of one instrumented run (seconds):")
-    for key in (*SPLIT_KEYS, "command"):
+    print(
+        f"peak RSS       composer song {max(r[1] for r in songs):.0f} MB, "
+        f"floor {max(r[1] for r in floors):.0f} MB  (goal ≤ 150 MB with TimGM6mb)"
+    )
+    print("split of one instrumented run (CPU seconds of the thread doing each stage):")
+    for key in (*SPLIT_KEYS, "command_cpu", "command_wall"):
         print(f"  {key:12s} {split[key]:6.3f}")
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} (2 cores: above 2 is contention)")
     if args.soundfonts:
         soundfont_costs(env)
 
