@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.db import CancelOutcome
 from bot.errors import RequestError
 from bot.parsing import autocomplete_keys, autocomplete_styles, help_text
+from bot.parsing.forms import autocomplete_substyles
 from bot.service.requests import Prepared
 from bot.service.spec import RequestKind, RequestSpec, SlashOptions
 from cogs.flow import accept_job, requester, send_error
@@ -36,6 +37,7 @@ def slash_options(
     style: str | None = None,
     duration: float | None = None,
     seed: int | None = None,
+    substyle: str | None = None,
 ) -> SlashOptions:
     """Typed options → SlashOptions, with friendly errors for values typed by hand."""
     parsed_key = None
@@ -55,6 +57,7 @@ def slash_options(
         style=style,
         duration_s=duration,
         seed=seed,
+        substyle=substyle or None,
     )
 
 
@@ -62,6 +65,14 @@ async def _styles(
     interaction: discord.Interaction[Any], current: str
 ) -> list[app_commands.Choice[str]]:
     return [app_commands.Choice(name=t, value=i) for i, t in autocomplete_styles(current)][:25]
+
+
+async def _substyles(
+    interaction: discord.Interaction[Any], current: str
+) -> list[app_commands.Choice[str]]:
+    style = getattr(interaction.namespace, "style", None)
+    choices = autocomplete_substyles(current, style if isinstance(style, str) else None)
+    return [app_commands.Choice(name=t, value=i) for i, t in choices][:25]
 
 
 async def _keys(
@@ -76,6 +87,7 @@ _DESCRIBE = {
     "bpm": "tempo in beats per minute (40–240)",
     "key": "musical key, e.g. A minor, F# major, Eb",
     "style": "musical style",
+    "substyle": "a family of the style: boom-bap, trap, deep-house, synth-pop, punk, bossa-nova...",
     "duration": "length in seconds",
     "seed": "same request + same seed = the same music",
 }
@@ -95,7 +107,7 @@ class Compose(commands.Cog):
     )
     @app_commands.describe(**_DESCRIBE)
     @app_commands.choices(section=SECTION_CHOICES)
-    @app_commands.autocomplete(style=_styles, key=_keys)
+    @app_commands.autocomplete(style=_styles, key=_keys, substyle=_substyles)
     async def compose(
         self,
         interaction: discord.Interaction[Any],
@@ -106,6 +118,7 @@ class Compose(commands.Cog):
         style: str | None = None,
         duration: app_commands.Range[float, 5, 600] | None = None,
         seed: app_commands.Range[int, 0, 2**31 - 1] | None = None,
+        substyle: str | None = None,
     ) -> None:
         await self._start(
             interaction,
@@ -117,11 +130,12 @@ class Compose(commands.Cog):
             style=style,
             duration=duration,
             seed=seed,
+            substyle=substyle,
         )
 
     @app_commands.command(name="song", description="Compose a whole song: intro → ... → outro")
     @app_commands.describe(**{k: v for k, v in _DESCRIBE.items() if k != "section"})
-    @app_commands.autocomplete(style=_styles, key=_keys)
+    @app_commands.autocomplete(style=_styles, key=_keys, substyle=_substyles)
     async def song(
         self,
         interaction: discord.Interaction[Any],
@@ -131,6 +145,7 @@ class Compose(commands.Cog):
         style: str | None = None,
         duration: app_commands.Range[float, 5, 600] | None = None,
         seed: app_commands.Range[int, 0, 2**31 - 1] | None = None,
+        substyle: str | None = None,
     ) -> None:
         await self._start(
             interaction,
@@ -141,6 +156,7 @@ class Compose(commands.Cog):
             style=style,
             duration=duration,
             seed=seed,
+            substyle=substyle,
         )
 
     async def _start(

@@ -299,8 +299,8 @@ def plan_request(req: PlanRequest) -> tuple[SongPlan, tuple[int, ...]]:
         render = (index,)
 
     tag = mood.tag if mood else None
-    verse_loop = choose_loop(info.id, key.mode, tag, rng)
-    chorus_loop = choose_loop(info.id, key.mode, tag, rng)
+    verse_loop = choose_loop(info.id, key.mode, tag, rng, sub.id)
+    chorus_loop = choose_loop(info.id, key.mode, tag, rng, sub.id)
     bridge = bridge_loop(info.id, key.mode, rng)
     loops = {
         SectionRole.INTRO: verse_loop,

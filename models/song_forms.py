@@ -48,11 +48,14 @@ def _short_form(total_bars: int) -> tuple[SectionRole, ...]:
 
 def choose_form(family: str, total_bars: int, rng: random.Random) -> tuple[SectionRole, ...]:
     """A form of ``family`` for a song of ``total_bars``: one of the (up to three) longest that
-    fit, by the seed; intro → climax → outro when the song is too short for any."""
-    if total_bars < 20:
-        return (SectionRole.INTRO, SectionRole.CLIMAX, SectionRole.OUTRO)
+    fit, by the seed; intro → climax → outro (or intro → verse → climax → outro) when short."""
+    short = (SectionRole.INTRO, SectionRole.CLIMAX, SectionRole.OUTRO)
+    if total_bars < 12:
+        return short
     forms = [parse_form(text) for text in FORMS.get(family, FORMS["through"])]
     fitting = [f for f in forms if len(f) * MIN_BARS_PER_SECTION <= total_bars]
+    if total_bars < 20:  # a short song: intro → climax → outro, or with a verse before
+        fitting = [short, *(f for f in fitting if len(f) == 4)]
     if not fitting:
         return _short_form(total_bars)
     longest = max(len(f) for f in fitting)

@@ -108,7 +108,7 @@ SUBSTYLES: Mapping[str, SubStyle] = {
         # --- lo-fi -------------------------------------------------------------------------
         _S(
             "lofi-beat", "lofi", "Lo-fi beat", (72, 90), 0.14,
-            ("lofi beat", "lofi hip hop beat", "study beat", "study beats", "beats to study"),
+            ("lofi hip hop beat", "study beat", "study beats", "beats to study", "dusty lofi"),
             "beat",
             "lo-fi hip hop beat, dusty drums up front, mellow electric piano sevenths, soft bass",
         ),
@@ -183,7 +183,7 @@ SUBSTYLES: Mapping[str, SubStyle] = {
         ),
         _S(
             "piano-house", "house", "Piano house", (120, 126), 0.0,
-            ("piano house", "classic house", "90s house", "chicago house", "edm"),
+            ("piano house", "classic house", "90s house", "chicago house"),
             "dance",
             "piano house, four on the floor, off-beat open hats, piano stabs, a big drop",
         ),
@@ -259,7 +259,7 @@ _WORD_RE = re.compile(r"[a-z0-9]+")
 
 def substyle_for_words(text: str, style: str | None = None) -> SubStyle | None:
     """The sub-style a text names ("a dark trap beat" → trap), longest phrase first; only
-    sub-styles of ``style`` when it is given.  Ids ("deep-house") count as words too."""
+    sub-styles of ``style`` when it is given."""
     words = " ".join(_WORD_RE.findall(text.lower().replace("lo-fi", "lofi")))
     if not words:
         return None
@@ -268,7 +268,7 @@ def substyle_for_words(text: str, style: str | None = None) -> SubStyle | None:
     for sub in SUBSTYLES.values():
         if style is not None and sub.style != style:
             continue
-        for phrase in (*sub.words, sub.id.replace("-", " ")):
+        for phrase in sub.words:
             if f" {phrase} " in padded and (best is None or len(phrase) > best[0]):
                 best = (len(phrase), sub)
     return best[1] if best else None

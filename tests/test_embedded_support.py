@@ -29,6 +29,7 @@ def section_plan(
     bars: int = 8,
     meter: Meter | None = None,
     seed: int = 0,
+    substyle: str | None = None,
 ) -> tuple[SongPlan, SectionPlan]:
     """A plan whose requested section has exactly ``bars`` bars."""
     m = meter or Meter(4, 4)
@@ -42,6 +43,7 @@ def section_plan(
             meter=m,
             duration_s=bars * m.bar_s(bpm),
             seed=seed,
+            substyle=substyle,
         )
     )
     section = plan.sections[index]
@@ -59,6 +61,9 @@ def render_section(
     meter: Meter | None = None,
     seed: int = 0,
     sample_rate: int = 22_050,
+    substyle: str | None = None,
 ) -> SectionAudio:
-    plan, section = section_plan(style, key, bpm, role=role, bars=bars, meter=meter, seed=seed)
+    plan, section = section_plan(
+        style, key, bpm, role=role, bars=bars, meter=meter, seed=seed, substyle=substyle
+    )
     return shared_backend(sample_rate).generate(plan, section)

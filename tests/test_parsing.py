@@ -49,6 +49,8 @@ def test_json_shape_of_a_full_request() -> None:
         "prompt": "sad lofi with piano and rain",
         "backend": "musicgen",
         "tempo_hint": None,
+        "substyle": None,
+        "form": None,
     }
     assert RequestSpec.from_json_dict(json.loads(json.dumps(spec.to_json_dict()))) == spec
 

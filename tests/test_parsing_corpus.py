@@ -34,6 +34,8 @@ FIELDS = (
     "prompt",
     "backend",
     "tempo_hint",
+    "substyle",
+    "form",
 )
 
 
@@ -57,6 +59,7 @@ def slash_options(raw: dict[str, Any] | None) -> SlashOptions | None:
         duration_s=raw.get("duration_s"),
         seed=raw.get("seed"),
         backend=raw.get("backend"),
+        substyle=raw.get("substyle"),
     )
 
 

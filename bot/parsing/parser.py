@@ -120,6 +120,8 @@ def _spec(result: Resolved, prompt: str) -> RequestSpec:
         backend=result.backend,
         prompt=prompt,
         tempo_hint=result.tempo_hint,
+        substyle=result.substyle,
+        form=result.form,
     )
 
 

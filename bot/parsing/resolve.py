@@ -16,6 +16,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.parsing.forms import lookup_substyle, song_form, words_substyle
 from bot.parsing.limits import ParseLimits, format_bpm, format_duration, format_number
 from bot.parsing.scan import Field, Found, Scan, Topic
 from bot.parsing.structure import MAX_SEED
@@ -54,6 +55,8 @@ class Resolved:
     seed: int | None = None
     backend: str | None = None
     tempo_hint: str | None = None
+    substyle: str | None = None
+    form: tuple[SectionRole, ...] = ()
     problems: list[tuple[Topic, str]] = field(default_factory=list)
 
     def problem(self, topic: Topic, message: str) -> None:
@@ -140,7 +143,10 @@ def resolve(
     out = Resolved()
     for problem in scan.problems:
         out.problem(problem.topic, problem.message)
-    words = {fld: _from_words(scan, fld, out) for fld in Field}
+    form = song_form(scan) if options.section is None else ()
+    words = {
+        fld: None if fld is Field.SECTION and form else _from_words(scan, fld, out) for fld in Field
+    }
 
     # tempo
     bpm = _merge(out, Field.BPM, words[Field.BPM], _float(options.bpm), "bpm")
@@ -180,8 +186,41 @@ def resolve(
     out.backend = backend if isinstance(backend, str) else None
 
     _vocabulary(scan, out, options)
+    _substyle(scan, out, options)
     _kind(scan, out, options, words[Field.SECTION], default_kind)
+    if form:  # sections named in order: a whole song in that form
+        out.kind, out.section, out.form = RequestKind.SONG, None, form
     return out
+
+
+def _substyle(scan: Scan, out: Resolved, options: SlashOptions) -> None:
+    said = words_substyle(scan, out.style)
+    if options.substyle is None:
+        out.substyle = said.id if said is not None else None
+        return
+    sub = lookup_substyle(options.substyle)
+    if sub is None:
+        out.problem(
+            Topic.STYLE,
+            f"I don't know the sub-style “{options.substyle}”: try e.g. "
+            "boom-bap, trap, deep-house, synth-pop, punk or bossa-nova.",
+        )
+        return
+    if out.style is not None and out.style != sub.style:
+        out.problem(
+            Topic.STYLE,
+            f"{sub.title} is a {sub.style} sub-style but you asked for {out.style}: "
+            "please keep only one.",
+        )
+        return
+    if said is not None and said.id != sub.id:
+        out.problem(
+            Topic.STYLE,
+            f"Your words say {said.title} but the sub-style option says {sub.title}: "
+            "please keep only one.",
+        )
+        return
+    out.style, out.substyle = sub.style, sub.id
 
 
 def _float(value: float | None) -> float | None:

@@ -34,7 +34,8 @@ lofi: lofi | lo fi | lofi hip hop | lo fi hip hop | lofi hiphop | lo fi hiphop |
   beats to relax to | neo soul | bedroom pop
 pop: pop | pop music | kpop | k pop | jpop | j pop | indie pop | electropop | dance pop |
   power pop | city pop | dream pop | reggae | afrobeat | afrobeats | funk | motown | folk |
-  indie folk | folk pop | singer songwriter | latin pop | bubblegum pop | soft rock
+  indie folk | folk pop | singer songwriter | latin pop | bubblegum pop | soft rock | synthpop |
+  synth pop | pop ballad | power ballad | club pop | disco pop | 80s pop | modern pop | radio pop
 rock: rock | rock music | hard rock | indie | indie rock | alt rock | alternative |
   alternative rock | classic rock | garage rock | punk | punk rock | pop punk | post punk | metal |
   heavy metal | death metal | black metal | metalcore | nu metal | thrash | thrash metal | grunge |
@@ -62,8 +63,8 @@ hiphop: hip hop | hiphop | hip hop beat | rap | rap beat | trap | trap beat | bo
 piano: solo piano | piano solo | piano ballad | piano piece | piano only | just piano |
   only piano | ragtime | gospel | classical piano | piano sonata | nocturne
 synthwave: synthwave | synth wave | retrowave | retro wave | outrun | vaporwave | darksynth |
-  chillwave | synthpop | synth pop | chiptune | chiptunes | 8 bit | 8bit | 16 bit | cyberpunk |
-  new wave | italo disco
+  chillwave | dreamwave | chiptune | chiptunes | 8 bit | 8bit | 16 bit | cyberpunk | new wave |
+  italo disco
 """
 
 #: style id: genre adjectives and eras, used only when no genre noun is present.

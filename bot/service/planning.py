@@ -50,6 +50,8 @@ def plan_from_spec(
         tempo_hint=spec.tempo_hint,
         seed=seed if seed is not None else (spec.seed if spec.seed is not None else new_seed()),
         prompt=spec.prompt,
+        substyle=spec.substyle,
+        form=spec.form,
     )
     try:
         plan, indices = plan_request(request)

@@ -34,6 +34,7 @@ class SlashOptions:
     duration_s: float | None = None
     seed: int | None = None
     backend: str | None = None
+    substyle: str | None = None  # a models.substyles id ("trap", "deep-house"...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,8 @@ class RequestSpec:
     ``style`` is one of the embedded composer's style ids (:data:`models.styles.STYLE_IDS`);
     words the embedded styles cannot play stay in ``prompt`` for neural backends.
     ``tempo_hint`` is a tempo word ("slow", "fast", "upbeat"...) used only when no bpm is given.
+    ``substyle`` is a :data:`models.substyles.SUBSTYLES` id of ``style`` ("trap", "deep-house");
+    ``form`` the sections of a song named in order ("verse chorus verse chorus"), or empty.
     """
 
     kind: RequestKind = RequestKind.SECTION
@@ -58,6 +61,8 @@ class RequestSpec:
     backend: str | None = None
     prompt: str = ""
     tempo_hint: str | None = None
+    substyle: str | None = None
+    form: tuple[SectionRole, ...] = ()
 
     def to_json_dict(self) -> dict[str, Any]:
         """The ``composer parse --json`` shape: absent values are ``null``."""
@@ -75,6 +80,8 @@ class RequestSpec:
             "prompt": self.prompt or None,
             "backend": self.backend,
             "tempo_hint": self.tempo_hint,
+            "substyle": self.substyle,
+            "form": [role.value for role in self.form] if self.form else None,
         }
 
     @classmethod
@@ -94,4 +101,6 @@ class RequestSpec:
             backend=data.get("backend"),
             prompt=data.get("prompt") or "",
             tempo_hint=data.get("tempo_hint"),
+            substyle=data.get("substyle"),
+            form=tuple(SectionRole(role) for role in data.get("form") or ()),
         )

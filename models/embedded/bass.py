@@ -266,6 +266,15 @@ def octaves(ctx: PartContext) -> PartOutput:
             pitch = root + (12 if i % 2 and sec.bar_energy(bar) >= 0.7 else 0)
             if i in (4, 5) and sec.bar_q == 4.0:  # root, octave... then the fifth on beat 3
                 pitch = _fifth(ctx, span) + (12 if i == 5 and sec.bar_energy(bar) >= 0.7 else 0)
+            if (
+                i in (3, 7)
+                and sec.bar_q == 4.0
+                and len(span.pcs) > 1
+                and span.root_pc == sec.key.tonic
+            ):
+                # over the tonic chord the off-beats of 2 and 4 are its third: the overtones alone
+                # (the fifth harmonic is a major third) would tip a minor key towards major
+                pitch = nearest_pitch(span.pcs[1], root + 3, root + 1, root + 5)
             strong = abs((i * 0.5) / sec.pulse_q - round((i * 0.5) / sec.pulse_q)) < 1e-6
             notes.append(Note(q, 0.42, pitch, ctx.velocity(bar, 1.0 if strong else 0.85)))
     return notes, []

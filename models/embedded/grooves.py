@@ -59,8 +59,16 @@ GROOVES: Mapping[str, Groove] = {
         _(KICK, "X.....X.X.......X.....X...X..X.."),
         _(SNARE, "....X.......X..."),
         _(RIM, "..o.......o....o", 0.0, 0.5),
-        _(HAT, "X.x.X.x.X.x.X.x."),
-        _(SHAKER, ".o.o.o.o.o.o.o.o", 0.7),
+        _(HAT, "x...x...x...x..."),
+        _(SHAKER, "xoxoxoxoxoxoxoxo"),
+    ), fill="snare_roll", crash=CRASH2),
+    "boombap_d": Groove((
+        _(KICK, "X.......XX......X..X....X.....X."),
+        _(SNARE, "....X.......X..."),
+        _(OPEN_HAT, "..x...x...x...x.", 0.0, 0.7),
+        _(HAT, "..x...x...x...x.", 0.7),
+        _(RIDE, "x.x.x.x.x.x.x.x.", 0.7),
+        _(TAMB, "....x.......x...", 0.5),
     ), fill="snare_roll", crash=CRASH2),
     # --- trap / drill: half-time (snare on beat 3), 808 kick, hat rolls ---------------------------
     "trap_a": Groove((
@@ -88,17 +96,17 @@ GROOVES: Mapping[str, Groove] = {
     "drill_a": Groove((
         _(KICK, "X.........X.....X..X............"),
         _(SNARE, "........X.....x.........X.....x."),
-        _(HAT, "x..x..x.x..x..x.", 0.0, 0.7),
-        _(HAT, "x..x..x.x.xx..x.", 0.7),
-        _(RIM, "...o......o.....", 0.6),
-    ), fill="trap", rolls=1, crash=CRASH2),
+        _(HAT, "x.x.x.x.x.x.x.x.", 0.0, 0.7),
+        _(HAT, "x.x.x.xxx.x.x.xx", 0.7),
+        _(RIM, "...o..o....o..o.", 0.6),
+    ), fill="trap", rolls=2, crash=CRASH2),
     "drill_b": Groove((
         _(KICK, "X......X........X.........X....."),
         _(SNARE, "........X.......", 0.3),
         _(SNARE, "...o..........X.", 0.6),
-        _(HAT, "x..x..x...x..x..", 0.0, 0.6),
-        _(HAT, "x..x..x.x..x..x.", 0.6),
-    ), fill="trap", rolls=1, crash=CRASH2),
+        _(HAT, "x.x.x.x.x.x.x.x."),
+        _(OPEN_HAT, "......x.......x.", 0.7),
+    ), fill="trap", rolls=2, crash=CRASH2),
     # --- lo-fi: dusty, lazy snare (late), soft hats, the beat up front -----------------------
     "lofi_a": Groove((
         _(KICK, "X.....x...x.....X.....x..x...x.."),
@@ -109,10 +117,17 @@ GROOVES: Mapping[str, Groove] = {
     ), fill="snare_roll", crash=CRASH2),
     "lofi_b": Groove((
         _(KICK, "X..x......X.....X..x.....xX....."),
+        _(RIM, "....x.......x...", 0.0, 0.35),
         _(SNARE, "....X.......X...", 0.35),
-        _(HAT, "x.x.x.x.x.x.x.x.", 0.0, 0.6),
-        _(HAT, "x.xox.xox.xox.xo", 0.6),
-        _(SHAKER, "..x...x...x...x.", 0.7),
+        _(HAT, "x...x...x...x..."),
+        _(SHAKER, ".x.x.x.x.x.x.x.x"),
+    ), fill="snare_roll", crash=CRASH2),
+    "lofi_c": Groove((
+        _(KICK, "X.......X..x....X.x.....X......."),
+        _(SNARE, "....X.......X..."),
+        _(RIDE, "x.x.x.x.x.x.x.x.", 0.0, 0.75),
+        _(RIDE, "x.xxx.xxx.xxx.xx", 0.75),
+        _(PEDAL_HAT, "....x.......x...", 0.4),
     ), fill="snare_roll", crash=CRASH2),
     "chillhop_a": Groove((
         _(KICK, "X..x......X..x..X.........X..x.."),
@@ -221,7 +236,8 @@ GROOVES: Mapping[str, Groove] = {
     "indie_b": Groove((
         _(KICK, "X.......X.......X.......X..X...."),
         _(SNARE, "....X.......X...", 0.5),
-        _(FLOOR_TOM, "x.x.x.x.x.x.x.x.", 0.0, 0.75),
+        _(FLOOR_TOM, "o...o...o...o...", 0.0, 0.75),
+        _(HAT, "..x...x...x...x.", 0.0, 0.75),
         _(RIDE, "x.x.x.x.x.x.x.x.", 0.75),
         _(TAMB, "....x.......x...", 0.4),
     )),
@@ -260,7 +276,8 @@ GROOVES: Mapping[str, Groove] = {
         _(KICK, "X...X...X...X..."),
         _(CLAP, "....X.......X...", 0.4),
         _(COWBELL, "......x.......x.", 0.7),
-        _(HAT, ".x.x.x.x.x.x.x.x"),
+        _(HAT, "x.x.x.x.x.x.x.x."),
+        _(OPEN_HAT, "..x...x...x...x.", 0.5),
         _(SHAKER, "xoxxxoxxxoxxxoxx", 0.55),
     ), fill="snare_roll"),
     # --- synthwave: gated snare on 2 and 4, straight sixteenth hats -------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 
+from models.embedded.loops import SUBSTYLE_LOOPS
 from models.embedded.theory import parse_progression
 from models.plan import Chord, Mode, SectionRole
 
@@ -159,11 +160,16 @@ _SEVENTH_BRIDGES: Mapping[str, Mapping[Mode, tuple[str, ...]]] = {
 }
 
 
-def choose_loop(style: str, mode: Mode, mood: str | None, rng: random.Random) -> str:
-    """A loop for the style, favouring those that fit the mood."""
+def choose_loop(
+    style: str, mode: Mode, mood: str | None, rng: random.Random, substyle: str | None = None
+) -> str:
+    """A loop for the style (and sub-style: :data:`.loops.SUBSTYLE_LOOPS`), favouring those
+    that fit the mood."""
     options = LOOPS.get(style, LOOPS["pop"])[mode]
+    extra = SUBSTYLE_LOOPS.get(substyle or "", {}).get(mode, ())
     weights = [3.0 if mood and mood in moods else 1.0 for _text, moods in options]
-    return rng.choices([text for text, _moods in options], weights=weights)[0]
+    texts = [text for text, _moods in options] + list(extra)
+    return rng.choices(texts, weights=weights + [1.5] * len(extra))[0]
 
 
 def bridge_loop(style: str, mode: Mode, rng: random.Random) -> str:

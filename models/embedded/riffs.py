@@ -1,10 +1,12 @@
 """Bass riffs and chord rhythms as data: where in the bar the notes fall, how long they ring.
 
 A riff is a bar of 4/4 written as ``(position_q, length_q, what, velocity scale)``; ``what`` is
-``r`` (the chord's root), ``5`` (its fifth above), ``8`` (the root an octave up) or ``>`` (a step
-into the next chord's root when the chord changes after it, else the root).  Each table has a
-``full`` bar for energetic sections and a ``sparse`` one for quiet bars (energy below 0.55).
-Chord rhythms use the same positions with voice-led chords (sevenths without their fifth).
+``r`` (the chord's root), ``3`` (its third above), ``5`` (its fifth above), ``8`` (the root an
+octave up) or ``>`` (a step into the next chord's root when the chord changes after it, else the
+root).  A riff that repeats the root also plays the third now and then: a droning root's
+overtones (its fifth harmonic is a major third) would otherwise tip a minor key towards major.
+Each table has a ``full`` bar for energetic sections and a ``sparse`` one for quiet bars
+(energy below 0.55).  Chord rhythms use the same positions with voice-led chords.
 Other meters fall back to one note or chord per pulse.
 """
 
@@ -56,10 +58,12 @@ BASS_RIFFS: Mapping[str, tuple[tuple[Step, ...], tuple[Step, ...]]] = {
         tuple((k * 0.5, 0.4, "8" if k % 2 else "r", 1.0 if k % 2 == 0 else 0.85) for k in range(8)),
         ((0.5, 0.4, "r", 1), (1.5, 0.4, "r", 0.9), (2.5, 0.4, "r", 1), (3.5, 0.4, "r", 0.9)),
     ),
-    # darksynth: driving sixteenths
+    # darksynth: driving sixteenths, an octave and the third to colour them
     "riff_pulse": (
-        tuple((k * 0.25, 0.2, "r", 1.0 if k % 4 == 0 else 0.8) for k in range(16)),
-        tuple((k * 0.5, 0.4, "r", 1.0 if k % 2 == 0 else 0.85) for k in range(8)),
+        tuple((k * 0.25, 0.2, {3: "8", 11: "8", 7: "3", 15: "3"}.get(k, "r"),
+               1.0 if k % 4 == 0 else 0.8) for k in range(16)),
+        tuple((k * 0.5, 0.4, "3" if k in (3, 7) else "r", 1.0 if k % 2 == 0 else 0.85)
+              for k in range(8)),
     ),
     # modern pop: syncopated, leaves room for the kick
     "riff_pop": (
@@ -124,6 +128,8 @@ def _fallback(sec: SectionContext) -> tuple[Step, ...]:
 def _pitch(ctx: PartContext, span: ChordSpan, what: str, q: float, end_q: float) -> int:
     low = ctx.spec.low
     root = nearest_pitch(span.root_pc, low + 6, low, low + 11)
+    if what == "3" and len(span.pcs) > 1:
+        return nearest_pitch(span.pcs[1], root + 3, root + 1, root + 5)
     if what == "5":
         pc = span.pcs[2] if len(span.pcs) > 2 else span.root_pc
         return nearest_pitch(pc, root + 7, root + 1, root + 12)

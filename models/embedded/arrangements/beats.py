@@ -21,7 +21,7 @@ BEATS: tuple[StyleArrangement, ...] = (
         "hiphop",
         (
             _p(D, 0, "Boom-bap kit", "boombap_a", kit=8, min_energy=0.25, velocity=108,
-               patterns=("boombap_b", "boombap_c")),
+               patterns=("boombap_b", "boombap_c", "boombap_d")),
             _p(B, 38, "Sub bass", "riff_boombap", low=31, high=48, velocity=104, min_energy=0.3,
                alternatives=((33, "Finger bass"),), patterns=("bass808",)),
             _p(H, 4, "Chopped keys", "chops", low=50, high=72, pan=46, send=0.35, velocity=84,
@@ -90,7 +90,7 @@ BEATS: tuple[StyleArrangement, ...] = (
         "lofi",
         (
             _p(D, 0, "Dusty kit", "lofi_a", kit=8, min_energy=0.2, velocity=100,
-               patterns=("lofi_b", "boombap_c")),
+               patterns=("lofi_b", "lofi_c", "boombap_c")),
             _p(B, 33, "Soft bass", "roots_soft", low=31, high=48, pan=64, velocity=96,
                min_energy=0.25, alternatives=((38, "Sub bass"),), patterns=("riff_boombap",)),
             _p(H, 4, "Electric piano", "rhodes", low=50, high=74, pan=50, send=0.4, velocity=74,
@@ -115,7 +115,7 @@ BEATS: tuple[StyleArrangement, ...] = (
         "lofi",
         (
             _p(D, 0, "Crisp kit", "chillhop_a", kit=0, min_energy=0.2, velocity=98,
-               patterns=("chillhop_b",)),
+               patterns=("chillhop_b", "lofi_c")),
             _p(B, 33, "Round bass", "riff_chill", low=31, high=50, pan=64, velocity=98,
                min_energy=0.25, alternatives=((38, "Synth bass"),)),
             _p(H, 4, "Rhodes", "rhodes", low=50, high=74, pan=44, send=0.4, velocity=74,
@@ -140,7 +140,7 @@ BEATS: tuple[StyleArrangement, ...] = (
         "lofi",
         (
             _p(D, 0, "Soft kit", "sleepy_a", kit=8, min_energy=0.2, velocity=92,
-               patterns=("lofi_a",)),
+               patterns=("lofi_b", "lofi_c")),
             _p(B, 33, "Soft bass", "roots_soft", low=31, high=48, pan=64, velocity=96,
                min_energy=0.25, alternatives=((38, "Warm sub"),)),
             _p(H, 0, "Felt piano", "rhodes", low=50, high=74, pan=54, send=0.45, velocity=70,
