@@ -151,6 +151,19 @@ def _abs_events(track: mido.MidiTrack, scale: float, offset: int) -> list[tuple[
     return out
 
 
+def _stale_lead_ticks(mid: mido.MidiFile, scale: float, bar_ticks: float, bars: int) -> int:
+    """Whole bars of silence before a part's notes when its notes end more than a bar after its
+    section should (a file that still carries its section's place in the song), else 0."""
+    starts = [
+        t for track in mid.tracks for t, m in _abs_events(track, scale, 0) if m.type == "note_on"
+    ]
+    ends = [t for track in mid.tracks for t, _m in _abs_events(track, scale, 0)]
+    if not starts or max(ends) <= (bars + 1) * bar_ticks:
+        return 0
+    excess_bars = (max(ends) - bars * bar_ticks) // bar_ticks
+    return round(min(excess_bars, min(starts) // bar_ticks) * bar_ticks)
+
+
 def join_midi(plan: SongPlan, parts: Sequence[tuple[int, bytes]]) -> bytes:
     """Join per-section files ``(section index, SMF bytes)`` into one file that follows the audio:
     the parts one after the other in the order given (the order they play), the first at 0,
@@ -191,10 +204,12 @@ def join_midi(plan: SongPlan, parts: Sequence[tuple[int, bytes]]) -> bytes:
         offset = round(played_bars * bar_ticks)
         played_bars += section.bars
         end = round(played_bars * bar_ticks)
+        # a clip stored before files followed their audio kept its song-time offset: drop it
+        lead = _stale_lead_ticks(mid, scale, bar_ticks, section.bars)
         # back to the song's tempo where the section ends (after an outro's ritardando)
         conductor.append((end, 1, mido.MetaMessage("set_tempo", tempo=base_tempo)))
         for t_index, track in enumerate(mid.tracks):
-            events = _abs_events(track, scale, offset)
+            events = [(max(offset, t - lead), m) for t, m in _abs_events(track, scale, offset)]
             if t_index == 0:
                 conductor += [(tick, 2, m) for tick, m in events if m.type == "set_tempo"]
                 continue

@@ -158,3 +158,24 @@ def test_join_follows_the_audio_a_lone_or_reordered_section_starts_at_zero() -> 
     assert max(r.end_s for r in both) <= outro_s + first.bars * plan.bar_s + plan.bar_s
     with pytest.raises(ValueError, match="at least one"):
         join_midi(plan, [])
+
+
+def test_a_stored_file_that_kept_its_song_offset_is_moved_to_zero() -> None:
+    """Clips stored before files followed their audio have their section's song-time offset
+    as leading silence; joined again (a session song) they start at 0 all the same."""
+    plan = _song("lofi", seconds=60)
+    last = plan.sections[-1]
+    clean = section_midi(compose_section(plan, last))
+    stale = mido.MidiFile(file=io.BytesIO(clean))
+    lead = last.start_bar * plan.meter.quarters_per_bar * stale.ticks_per_beat
+    for track in stale.tracks:
+        first = next(m for m in track if m.type != "track_name")
+        first.time += round(lead)  # everything after the names moves by the offset
+    buf = io.BytesIO()
+    stale.save(file=buf)
+    assert min(r.start_s for r in read_notes(buf.getvalue())) > 10
+    joined = read_notes(join_midi(plan, [(last.index, buf.getvalue())]))
+    expected = read_notes(join_midi(plan, [(last.index, clean)]))
+    assert [(r.pitch, round(r.start_s, 3)) for r in joined] == [
+        (r.pitch, round(r.start_s, 3)) for r in expected
+    ]
