@@ -190,6 +190,27 @@ async def bench_burst(n: int, users: int, seconds: float) -> None:
         f"[burst] bot RSS: {rss_before:.0f} MiB before, {rss_after:.0f} MiB after "
         f"(peak {rss_peak:.0f} MiB)"
     )
+    print(f"[burst] work before the ack (channel, words, caps from memory): {pre_ack_us():.0f} µs")
+
+
+def pre_ack_us() -> float:
+    """Median time of what runs before the acknowledgement: ComposerService.understand."""
+    from bot.service.requests import ComposerService, Requester
+    from bot.settings import Settings
+
+    service = ComposerService(
+        settings=Settings(),
+        storage=None,
+        queue=None,
+        clips_dir=Path(),  # type: ignore[arg-type]
+    )
+    who = Requester(user_id=1, guild_id=2, channel_id=3)
+    times = []
+    for i in range(2000):
+        start = time.perf_counter()
+        service.understand(f"lofi verse 8 seconds seed {i}", who)
+        times.append((time.perf_counter() - start) * 1e6)
+    return statistics.median(times[200:])
 
 
 # --- 3. one 20 s section, interaction → clip in the channel -----------------------------------
