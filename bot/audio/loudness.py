@@ -99,7 +99,7 @@ def _k_weighting_ir(rate: int) -> FloatArray:
     return np.asarray(x)
 
 
-def _k_weighted_energy(x: FloatArray, rate: int) -> npt.NDArray[np.float64]:
+def _k_weighted_energy(x: FloatArray, rate: int) -> npt.NDArray[np.float32]:
     """Per-frame energy of ``x`` (frames, channels) after the K-weighting filter, summed over
     channels (BS.1770 weights L and R by 1.0).  Overlap-save FFT convolution, block by block in
     float32: the filtered signal itself is never stored."""
@@ -108,14 +108,14 @@ def _k_weighted_energy(x: FloatArray, rate: int) -> npt.NDArray[np.float64]:
     step = _FFT_BLOCK - taps + 1
     n = x.shape[0]
     spectrum = np.fft.rfft(ir, _FFT_BLOCK)
-    energy = np.zeros(n, np.float64)
+    energy = np.zeros(n, np.float32)
     for channel in range(x.shape[1]):
-        padded = np.concatenate([np.zeros(taps - 1, np.float32), x[:, channel].astype(np.float32)])
+        padded = np.concatenate([np.zeros(taps - 1, np.float32), x[:, channel]], dtype=np.float32)
         for start in range(0, n, step):
             block = padded[start : start + _FFT_BLOCK]
             y = np.fft.irfft(np.fft.rfft(block, _FFT_BLOCK) * spectrum, _FFT_BLOCK)
             valid = y[taps - 1 : taps - 1 + min(step, n - start)]
-            energy[start : start + valid.size] += np.square(valid, dtype=np.float64)
+            energy[start : start + valid.size] += np.square(valid, dtype=np.float32)
     return energy
 
 
@@ -135,22 +135,27 @@ class LoudnessModel:
         self._lower = (_BLOCK_S * (j * _STEP) * sample_rate).astype(np.int64)
         self._upper = np.minimum((_BLOCK_S * (j * _STEP + 1) * sample_rate).astype(np.int64), n)
         self._norm = _BLOCK_S * sample_rate
-        self._unit = self._blocks(self._energy.copy())  # block energies at unit gain
+        # Blocks overlap: sum the energy once per segment between consecutive block bounds
+        # (float64 accumulation), then each block is a difference of running segment sums.
+        bounds = np.unique(np.concatenate([self._lower, self._upper]))
+        self._starts = bounds[bounds < n]
+        self._lower_at = np.searchsorted(self._starts, self._lower)
+        self._upper_at = np.searchsorted(self._starts, self._upper)
+        self._unit = self._blocks(self._energy)  # block energies at unit gain
 
-    def _blocks(self, energy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        """Mean energy of each gating block; ``energy`` is overwritten by its running sum."""
-        csum = np.cumsum(energy, out=energy)
-        upper = csum[self._upper - 1]
-        lower = np.where(self._lower > 0, csum[np.maximum(self._lower - 1, 0)], 0.0)
-        z: npt.NDArray[np.float64] = (upper - lower) / self._norm
+    def _blocks(self, energy: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+        """Mean energy of each gating block."""
+        segments = np.add.reduceat(energy, self._starts, dtype=np.float64)
+        csum = np.concatenate([[0.0], np.cumsum(segments)])
+        z: npt.NDArray[np.float64] = (csum[self._upper_at] - csum[self._lower_at]) / self._norm
         return z
 
     def lufs(self, gain: FloatArray | float = 1.0) -> float:
         """Loudness of ``gain × audio`` (``gain`` a scalar or a per-frame curve)."""
         if np.ndim(gain) == 0:
             z = self._unit * float(np.asarray(gain)) ** 2
-        else:  # one frame-length temporary, worked in place
-            energy = np.square(np.asarray(gain, dtype=np.float64))
+        else:  # one frame-length float32 temporary, worked in place
+            energy = np.square(np.asarray(gain, dtype=np.float32))
             energy *= self._energy
             z = self._blocks(energy)
         with np.errstate(divide="ignore"):

@@ -73,18 +73,18 @@ def _reduction_curve(env: npt.NDArray[np.float32], ceiling: float, sample_rate: 
     back: little memory and time for long songs.  The exact per-frame need is a floor, so the
     ceiling holds at every frame.
     """
-    reduction = (1.0 - np.float32(ceiling) / np.maximum(env, np.float32(ceiling))).astype(
-        np.float32, copy=False
-    )  # 0 where no limiting is needed
+    reduction = np.maximum(env, np.float32(ceiling)).astype(np.float32, copy=False)
+    np.divide(np.float32(ceiling), reduction, out=reduction)
+    np.subtract(np.float32(1.0), reduction, out=reduction)  # 0 where no limiting is needed
     if not reduction.any():
         return np.ones_like(env)
     n = env.shape[0]
     attack = max(3, int(_ATTACK_S * sample_rate))
     hold = max(attack, int(_HOLD_S * sample_rate))
-    blocks = -(-n // _BLOCK)
-    padded = np.zeros(blocks * _BLOCK, np.float32)
-    padded[:n] = reduction
-    peaks = padded.reshape(blocks, _BLOCK).max(axis=1)
+    full = n // _BLOCK
+    peaks = reduction[: full * _BLOCK].reshape(full, _BLOCK).max(axis=1)
+    if n > full * _BLOCK:
+        peaks = np.append(peaks, reduction[full * _BLOCK :].max())
     held = _max_filter(peaks, -(-(hold + attack) // _BLOCK) + 1)
     smooth_blocks = _mean_filter(held, max(1, -(-attack // _BLOCK)))
     # linear interpolation between block centres, in float32
