@@ -67,8 +67,9 @@ _LOFI = Production(
     vinyl=Vinyl(crackles_per_s=9.0, hiss_db=-50.0),
 )
 
-#: House: everything but the drums pumps; chords and pads open up through the intro.
-_HOUSE_MUSIC = Bus((Duck(9.0, 0.85), Sweep(("intro",), 350.0, 14_000.0)))
+#: House: everything but the drums pumps; chords and pads open up through the intro and through
+#: the breakdown (the bridge) into the drop.
+_HOUSE_MUSIC = Bus((Duck(9.0, 0.85), Sweep(("intro", "bridge"), 350.0, 14_000.0)))
 _HOUSE = Production(
     "house",
     buses={
