@@ -2,6 +2,7 @@
 
 composer compose "outro 85bpm in A minor" -o outro.ogg     one section
 composer song "chill lofi 85bpm in A minor" -o song.ogg     a whole song
+composer song "synthwave" --melody tune.mid -o song.ogg     a whole song on your tune
 composer parse "a sad jazz intro in Eb" --json              what the bot understood
 composer run                                                start the Discord bot
 composer db upgrade                                         apply database migrations
@@ -18,6 +19,7 @@ import tempfile
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
@@ -30,6 +32,9 @@ from bot.service.spec import RequestKind, RequestSpec, SlashOptions
 from bot.settings import Settings
 from models.base import BackendConfig, BackendError
 from models.plan import PlanError, SongPlan
+
+if TYPE_CHECKING:
+    from models.melody import Melody
 
 __all__ = ["main"]
 
@@ -84,6 +89,11 @@ def _build_parser() -> argparse.ArgumentParser:
         p.add_argument("--backend", help="backend (default: embedded)")
         p.add_argument("--format", help="ogg (Vorbis), opus, mp3, flac or wav")
         p.add_argument("--midi", help="also write the MIDI file here")
+        p.add_argument(
+            "--melody",
+            metavar="FILE",
+            help="build it on your tune: a MIDI file or a recording (WAV, FLAC, Ogg, MP3, M4A)",
+        )
         p.add_argument("--soundfont", help="a .sf2 General MIDI SoundFont to render with")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
         p.add_argument(
@@ -133,7 +143,10 @@ def _cmd_compose(args: argparse.Namespace, settings: Settings, console: Console)
     spec = _parse(" ".join(args.words), kind, options)
     if kind is RequestKind.SONG and spec.kind is not RequestKind.SONG:
         spec = _with_kind(spec, RequestKind.SONG)
-    plan, indices = plan_from_spec(spec, default_style=None)
+    melody = _read_melody(Path(args.melody)) if args.melody else None
+    plan, indices = plan_from_spec(spec, default_style=None, melody=melody)
+    if melody is not None:
+        console.print(f"🎤 {escape(str(plan.extra('melody')))}")
     output, fmt = outputs.audio, outputs.format
     backend_name = spec.backend or settings.default_backend
     soundfont = Path(args.soundfont) if args.soundfont else settings.soundfont
@@ -164,6 +177,17 @@ def _cmd_compose(args: argparse.Namespace, settings: Settings, console: Console)
     for note in clip.notes:
         console.print(f"[yellow]note:[/yellow] {escape(note)}")
     return EXIT_OK
+
+
+def _read_melody(path: Path) -> Melody:
+    from models.melody import MelodyError, load_melody
+
+    try:
+        return load_melody(path.read_bytes())
+    except OSError as exc:
+        raise RequestError(f"I can't read the melody file {path}: {exc.strerror}") from exc
+    except MelodyError as exc:
+        raise RequestError(f"I can't use that melody: {exc}.") from exc
 
 
 def _write_summary(path: Path, clip: ClipFiles, output: Path) -> None:

@@ -14,9 +14,11 @@ from bot.db import CancelOutcome
 from bot.errors import RequestError
 from bot.parsing import autocomplete_keys, autocomplete_styles, help_text
 from bot.parsing.forms import autocomplete_substyles
+from bot.service.melody import check_melody_size
 from bot.service.requests import Prepared
 from bot.service.spec import RequestKind, RequestSpec, SlashOptions
 from cogs.flow import accept_job, requester, send_error
+from cogs.melody_upload import read_attachment
 from cogs.ui import ACCENT
 from models.plan import Key, PlanError, SectionRole
 from models.styles import STYLE_IDS
@@ -90,6 +92,7 @@ _DESCRIBE = {
     "substyle": "a family of the style: boom-bap, trap, deep-house, synth-pop, punk, bossa-nova...",
     "duration": "length in seconds",
     "seed": "same request + same seed = the same music",
+    "melody": "your tune to build the song on: a MIDI file or a recording (hum, sing, whistle)",
 }
 
 
@@ -118,12 +121,14 @@ class Compose(commands.Cog):
         style: str | None = None,
         duration: app_commands.Range[float, 5, 600] | None = None,
         seed: app_commands.Range[int, 0, 2**31 - 1] | None = None,
+        melody: discord.Attachment | None = None,
         substyle: str | None = None,
     ) -> None:
         await self._start(
             interaction,
             request,
             RequestKind.SECTION,
+            melody,
             section=section.value if section else None,
             bpm=bpm,
             key=key,
@@ -145,12 +150,14 @@ class Compose(commands.Cog):
         style: str | None = None,
         duration: app_commands.Range[float, 5, 600] | None = None,
         seed: app_commands.Range[int, 0, 2**31 - 1] | None = None,
+        melody: discord.Attachment | None = None,
         substyle: str | None = None,
     ) -> None:
         await self._start(
             interaction,
             request,
             RequestKind.SONG,
+            melody,
             bpm=bpm,
             key=key,
             style=style,
@@ -160,17 +167,25 @@ class Compose(commands.Cog):
         )
 
     async def _start(
-        self, interaction: discord.Interaction[Any], text: str, kind: RequestKind, **options: Any
+        self,
+        interaction: discord.Interaction[Any],
+        text: str,
+        kind: RequestKind,
+        melody: discord.Attachment | None,
+        **options: Any,
     ) -> None:
         service = self.bot.service
         who = requester(interaction)
 
         def understand() -> RequestSpec:  # before the acknowledgement: memory only
             opts = slash_options(**options)
+            if melody is not None:
+                check_melody_size(melody.size)
             return service.understand(text, who, options=opts, kind=kind)
 
         async def plan(spec: RequestSpec) -> Prepared:
-            return await service.plan(spec, text, who)
+            tune = await read_attachment(melody) if melody is not None else None
+            return await service.plan(spec, text, who, melody=tune)
 
         await accept_job(interaction, understand, plan)
 

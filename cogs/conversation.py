@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.errors import ComposerError, RequestError
 from bot.parsing import help_text
 from bot.service.requests import Requester
+from cogs.melody_upload import read_attachment
 from cogs.ui import queued_text
 
 if TYPE_CHECKING:
@@ -27,6 +28,11 @@ def _understood(exc: RequestError) -> str:
     if not got:
         return ""
     return "I understood: " + ", ".join(f"{k} **{v}**" for k, v in got.items()) + "."
+
+
+def _melody_attachment(message: discord.Message) -> discord.Attachment | None:
+    """The first attachment, when there is one: a voice message, a recording or a MIDI file."""
+    return message.attachments[0] if message.attachments else None
 
 
 class Conversation(commands.Cog):
@@ -62,10 +68,15 @@ class Conversation(commands.Cog):
             and message.author.guild_permissions.manage_guild,
         )
         service = self.bot.service
+        upload = _melody_attachment(message)
         try:
+            tune = None
+            if upload is not None:
+                tune = await read_attachment(upload)
+                text = text or "song"  # a tune alone: a whole song on it
             if not text:
                 raise RequestError(help_text())
-            prepared = await service.prepare(text, who)
+            prepared = await service.prepare(text, who, melody=tune)
             accepted = await service.submit(prepared, who)
         except ComposerError as exc:
             reply = exc.user_message

@@ -82,7 +82,7 @@ class History(commands.Cog):
             return
         await interaction.response.send_message(
             f"🧹 Done: deleted {result.clips} clips, {result.jobs} requests and "
-            f"{result.votes} votes of yours.",
+            f"{result.votes} votes of yours (with any melodies you uploaded for them).",
             ephemeral=True,
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -11,9 +12,11 @@ from discord.ext import commands
 
 from bot.db import SessionClose, SessionRecord
 from bot.errors import NotFound, RequestError
+from bot.service.melody import check_melody_size
 from bot.service.sessions import close_session, prepare_session_song, start_session
 from bot.service.types import Prepared
 from cogs.flow import accept_job, acknowledge, requester, send_error
+from cogs.melody_upload import read_attachment
 from cogs.ui import ACCENT
 from models.styles import STYLES
 
@@ -75,19 +78,34 @@ class Sessions(commands.GroupCog, group_name="session", group_description="Commu
         name="start", description="Open a jam session thread with a locked song plan"
     )
     @app_commands.describe(
-        style="the song in words: 'chill lofi in A minor at 85 bpm'", name="a name"
+        style="the song in words: 'chill lofi in A minor at 85 bpm'",
+        name="a name",
+        melody="a tune every take shares: a MIDI file or a recording (hum, sing, whistle)",
     )
     @app_commands.guild_only()
     async def start(
-        self, interaction: discord.Interaction[Any], style: str, name: str | None = None
+        self,
+        interaction: discord.Interaction[Any],
+        style: str,
+        name: str | None = None,
+        melody: discord.Attachment | None = None,
     ) -> None:
         who = requester(interaction)
         try:
-            session = await start_session(self.bot.service, style, who, name)
+            tune = None
+            if melody is not None:  # reading a recording takes seconds: acknowledge first
+                check_melody_size(melody.size)
+                if not await acknowledge(interaction):
+                    return
+                tune = await read_attachment(melody)
+            session = await start_session(self.bot.service, style, who, name, melody=tune)
         except Exception as exc:
+            if interaction.response.is_done():
+                with contextlib.suppress(discord.HTTPException):
+                    await interaction.delete_original_response()
             await send_error(interaction, exc)
             return
-        if not await acknowledge(interaction):
+        if not interaction.response.is_done() and not await acknowledge(interaction):
             return
         channel = interaction.channel
         try:

@@ -110,6 +110,11 @@ def clip_embed(
         embed.add_field(name="From", value=f"{clip.relation.value} of `{clip.parent_clip_id}`")
     if clip.notes:
         embed.add_field(name="Notes", value="\n".join(clip.notes)[:1000], inline=False)
+    heard = clip.plan.extra("melody")
+    if heard:  # a song on the user's own melody: what was heard, what was estimated from it
+        estimated = clip.plan.extra("melody_estimated")
+        note = f"\n{' and '.join(estimated.split(','))} estimated from it" if estimated else ""
+        embed.add_field(name="Melody", value=f"{heard[0].upper()}{heard[1:]}{note}", inline=False)
     if with_waveform and clip.waveform_path and Path(clip.waveform_path).exists():
         embed.set_image(url="attachment://waveform.png")
     embed.set_footer(text=f"/show id:{clip.id} · {clip.size_bytes / 1024:.0f} KiB")

@@ -41,6 +41,8 @@ from bot.service.sessions import plan_for_session_take
 from bot.service.spec import RequestKind, RequestSpec, SlashOptions
 from bot.service.types import Prepared, QueueStatus, Requester
 from bot.settings import Settings
+from models.melody import Melody
+from models.melody.fit import plan_melody
 from models.planning import next_section, vary_plan
 
 __all__ = ["ComposerService", "Prepared", "QueueStatus", "Requester"]
@@ -86,8 +88,11 @@ class ComposerService:
         self.admission.check_caps(who)
         return spec
 
-    async def plan(self, spec: RequestSpec, text: str, who: Requester) -> Prepared:
-        """Plan an understood request (a session take in a session thread)."""
+    async def plan(
+        self, spec: RequestSpec, text: str, who: Requester, *, melody: Melody | None = None
+    ) -> Prepared:
+        """Plan an understood request (a session take in a session thread), on ``melody`` when
+        the user brought one (a session's takes share the session's)."""
         session = await self._session_for(who)
         if session is not None:
             return await plan_for_session_take(self, session, spec, text)
@@ -96,6 +101,7 @@ class ComposerService:
             spec,
             default_style=guild.default_style,
             max_duration_s=guild.limits(self.settings).max_duration_s,
+            melody=melody,
         )
         return Prepared(spec, plan, indices, text=text)
 
@@ -106,17 +112,18 @@ class ComposerService:
         *,
         options: SlashOptions | None = None,
         kind: RequestKind = RequestKind.SECTION,
+        melody: Melody | None = None,
     ) -> Prepared:
         """Understand and plan a request; raises a ComposerError with a friendly message."""
         spec = self.understand(text, who, options=options, kind=kind)
-        return await self.plan(spec, text, who)
+        return await self.plan(spec, text, who, melody=melody)
 
     async def prepare_reroll(self, clip_id: str) -> Prepared:
         """The same request with a new seed."""
         clip, job = await self._clip_and_job(clip_id)
         spec = self._stored_spec(job) or RequestSpec(style=clip.style, prompt=clip.plan.prompt)
         spec = replace(spec, seed=None)
-        plan, indices = plan_from_spec(spec, seed=new_seed())
+        plan, indices = plan_from_spec(spec, seed=new_seed(), melody=plan_melody(clip.plan))
         return Prepared(
             spec,
             plan,

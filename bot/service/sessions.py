@@ -13,6 +13,7 @@ from bot.runtime.jobs import JobKind, StoredSection
 from bot.service.planning import new_seed, plan_from_spec
 from bot.service.spec import RequestKind, RequestSpec
 from bot.service.types import Prepared, Requester
+from models.melody import Melody
 from models.plan import SectionPlan, SectionRole, SongPlan
 from models.planning import vary_plan
 
@@ -36,15 +37,21 @@ _ROLE_WORDS = {r.value: r for r in SectionRole} | {
 
 
 async def start_session(
-    service: ComposerService, words: str, who: Requester, name: str | None
+    service: ComposerService,
+    words: str,
+    who: Requester,
+    name: str | None,
+    *,
+    melody: Melody | None = None,
 ) -> SessionRecord:
-    """Plan a whole song from ``words`` and open a session locked to that plan."""
+    """Plan a whole song from ``words`` (on ``melody``, when given) and open a session locked to
+    that plan: every take shares its key, tempo and motif."""
     if who.guild_id is None or who.channel_id is None:
         raise RequestError("Jam sessions happen in a server channel, not in DMs.")
     await service._check_channel(who)
     spec = parse_request(words, default_kind=RequestKind.SONG)
     spec = replace(spec, kind=RequestKind.SONG)
-    plan, _ = plan_from_spec(spec, default_style=None)
+    plan, _ = plan_from_spec(spec, default_style=None, melody=melody)
     title = (name or "").strip() or f"{plan.style} jam in {plan.key.name}"
     return await service.storage.sessions.create(
         guild_id=who.guild_id,
