@@ -4,6 +4,7 @@ when a key is asked for, exported as its own MIDI track, and deterministic."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -136,3 +137,12 @@ def test_chromatic_notes_are_kept(backend: EmbeddedBackend) -> None:
         assert any(n.alter for n in plan.motif)
         line = skyline(lead_records(plan, _song_midi(backend, plan, render)))
         assert interval_match(pitches, line) >= 0.9
+
+
+def test_text_prompted_backends_are_asked_for_the_lead_melody(melodies: list[Melody]) -> None:
+    from models.musicgen.prompting import text_prompt
+
+    plan, render = plan_with_melody(PlanRequest(kind="song", style="house", seed=1), melodies[0])
+    assert "lead melody" in text_prompt(plan, plan.sections[render[0]])
+    plain, _ = plan_with_melody(PlanRequest(kind="song", style="house", seed=1), melodies[0])
+    assert "lead melody" not in text_prompt(replace(plain, extras=()), plain.sections[0])

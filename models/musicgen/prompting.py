@@ -67,6 +67,8 @@ def text_prompt(plan: SongPlan, section: SectionPlan) -> str:
     if instruments:
         parts.append("with " + ", ".join(instruments))
     parts += [_ROLE_WORDS.get(section.role, section.role.value), energy_words(section.energy)]
+    if plan.extra("motif_source") == "melody":  # a user's tune: text can only ask for it to lead
+        parts.append("one clear, singable lead melody")
     parts.append(plan.key.name)
     parts.append(f"{plan.bpm:g} bpm")
     if (plan.meter.numerator, plan.meter.denominator) != (4, 4):
