@@ -25,11 +25,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bot.cli_outputs import check_outputs, staged_files
 from bot.errors import ComposerError, RequestError
 from bot.runtime.jobs import ClipFiles, JobKind, JobProgress, OutputSpec, RenderJob
 from bot.service.spec import RequestKind, RequestSpec, SlashOptions
 from bot.settings import Settings
+from bot.storage.outputs import check_outputs, staged_files
 from models.base import BackendConfig, BackendError
 from models.plan import PlanError, SongPlan
 

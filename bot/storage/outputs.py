@@ -1,4 +1,4 @@
-"""Where ``composer compose``/``song`` write: checked before any work, written all or none.
+"""Output files written all or none (``composer compose``/``song``): checked before any work.
 
 Every output (audio, ``--midi``, ``--json-summary``) is checked first: its folder must exist (no
 folders are created), must be a folder and writable, and the path must not name a folder; the
