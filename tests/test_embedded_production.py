@@ -20,6 +20,7 @@ from models.embedded.production.types import Chorus, Sweep
 from models.embedded.render import RenderSettings, section_cues
 from models.embedded.score import Score
 from models.plan import Key, PartRole, SectionRole
+from models.substyles import SUBSTYLES
 from tests.style_features import band_share, clicks_per_s, features, pump_db, width_db
 from tests.test_embedded_support import section_plan, shared_backend
 
@@ -58,11 +59,14 @@ def test_lookup_falls_back_from_substyle_to_style_to_neutral() -> None:
     assert bus_key(rock, 0, "drums", True) == "drums"  # a kit is never "piano"
 
 
-def test_tables_use_known_bus_keys_and_sane_values() -> None:
+def test_tables_use_known_bus_keys_sub_styles_and_sane_values() -> None:
     keys = set(FAMILIES) | {"acoustic_guitar", "electric_guitar"} | _ROLES
     for name, production in PRODUCTIONS.items():
-        style = name.split("/")[0]
+        style, _, substyle = name.partition("/")
         assert production_for(style) is PRODUCTIONS[style], name
+        if substyle:
+            assert SUBSTYLES[substyle].style == style, name  # a real sub-style of that style
+            assert production_for(style, substyle) is production
         assert set(production.buses) <= keys, name
         assert 0.0 <= production.room.wet <= 0.6 and 0.0 < production.room.size < 1.0
         for bus in production.buses.values():

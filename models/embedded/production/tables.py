@@ -166,6 +166,32 @@ _SYNTH_POP = Production(
 
 _AIR = Bus((Delay(1.0, 0.4, 0.3),))  # long echoes for ambient melodies
 
+#: Chillhop: lo-fi's crisper cousin: lighter wobble, more top end, less noise.
+_CHILL_MUSIC = Bus((Wow(0.5, 6.0, 0.2), LowPass(6000.0), Duck(4.0, 0.8)))
+_CHILLHOP = Production(
+    "chillhop",
+    buses={
+        "drums": Bus((LowPass(8000.0), Compress(-20.0, 3.0, 8.0, 100.0, 1.0))),
+        "bass": Bus((Duck(3.0, 0.7),)),
+        **{k: _CHILL_MUSIC for k in ("harmony", "pad", "lead", "texture")},
+    },
+    master=(Crush(13.0),),
+    room=Room(wet=0.24, size=0.5, damping=0.6),
+    vinyl=Vinyl(crackles_per_s=4.0, hiss_db=-58.0),
+)
+
+#: Tech house: tight, dry, driven drums; the groove pumps harder than it sings.
+_TECH_HOUSE = Production(
+    "tech house",
+    buses={
+        **_HOUSE.buses,
+        "drums": Bus((_PUNCH, Drive(4.0, 30.0, 14_000.0))),
+        "bass": Bus((Duck(10.0, 0.7), Drive(6.0, 30.0, 9000.0))),
+    },
+    master=(_GLUE,),
+    room=Room(wet=0.14, size=0.4),
+)
+
 PRODUCTIONS: Mapping[str, Production] = {
     "pop": _POP,
     "pop/synth-pop": _SYNTH_POP,
@@ -198,6 +224,7 @@ PRODUCTIONS: Mapping[str, Production] = {
     ),
     "house": _HOUSE,
     "house/deep-house": _DEEP_HOUSE,
+    "house/tech-house": _TECH_HOUSE,
     "hiphop": _HIPHOP,
     "hiphop/boom-bap": _HIPHOP,
     "hiphop/trap": _TRAP,
@@ -216,6 +243,7 @@ PRODUCTIONS: Mapping[str, Production] = {
         room=Room(wet=0.36, size=0.85, damping=0.35),
     ),
     "lofi": _LOFI,
+    "lofi/chillhop": _CHILLHOP,
     "lofi/sleepy-lofi": Production(
         "sleepy lo-fi",
         buses=_LOFI.buses,
@@ -227,6 +255,9 @@ PRODUCTIONS: Mapping[str, Production] = {
         "jazz",
         buses={"drums": Bus((Compress(-24.0, 2.0, 20.0, 200.0),))},
         room=Room(wet=0.24, size=0.5, damping=0.55),
+    ),
+    "jazz/bossa-nova": Production(
+        "bossa nova", buses={}, room=Room(wet=0.28, size=0.55, damping=0.5)
     ),
     "piano": Production("piano", room=Room(wet=0.3, size=0.72, damping=0.45)),
     "ambient": Production(
