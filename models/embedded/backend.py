@@ -116,7 +116,7 @@ def render_settings(plan: SongPlan, section: SectionPlan) -> RenderSettings:
     return RenderSettings(
         production=production_for(plan.style, substyle),
         section_role=section.role.value,
-        gain_db=arrangement_for(plan.style).gain_db,
+        gain_db=arrangement_for(plan.style, substyle or None).gain_db,
         tail_s=ENDING_TAIL_S if ending else TAIL_S,
         fade_out_s=0.6 if ending else 0.25,
         seed=plan.seed * 131 + section.index,
