@@ -27,6 +27,7 @@ from models.embedded.production.types import (
     HighPass,
     LowPass,
     Room,
+    Shelf,
     Sweep,
     Vinyl,
     Wow,
@@ -99,6 +100,9 @@ def _plugins(effect: Effect, cues: Cues) -> list[pb.Plugin]:
             ),
             pb.Gain(effect.makeup_db),
         ]
+    if isinstance(effect, Shelf):
+        shelf = pb.HighShelfFilter if effect.high else pb.LowShelfFilter
+        return [shelf(cutoff_frequency_hz=min(effect.freq_hz, 0.45 * sr), gain_db=effect.gain_db)]
     if isinstance(effect, Crush):
         return [pb.Bitcrush(bit_depth=effect.bits)]
     if isinstance(effect, LowPass):

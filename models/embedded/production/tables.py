@@ -23,6 +23,7 @@ from models.embedded.production.types import (
     LowPass,
     Production,
     Room,
+    Shelf,
     Sweep,
     Vinyl,
     Wow,
@@ -34,6 +35,8 @@ __all__ = ["NEUTRAL", "PRODUCTIONS"]
 _PUNCH = Compress(threshold_db=-20.0, ratio=4.0, attack_ms=5.0, release_ms=90.0, makeup_db=2.0)
 _GLUE = Compress(threshold_db=-16.0, ratio=2.0, attack_ms=20.0, release_ms=200.0)
 _ECHO = Delay(0.75, 0.3, 0.18)  # a dotted-eighth echo on leads
+_AIR_EQ = Shelf(5000.0, 3.0)  # radio brightness on the master
+_WEIGHT = Shelf(70.0, 2.0, high=False)  # kick and sub weight
 
 NEUTRAL = Production("neutral", room=Room(wet=0.25, size=0.55))
 
@@ -47,6 +50,7 @@ _ROCK = Production(
         "drums": Bus((_PUNCH,)),
         "bass": Bus((Drive(8.0, 40.0, 3500.0),)),
     },
+    master=(Shelf(3000.0, 2.0),),
     room=Room(wet=0.2, size=0.5, damping=0.45),
 )
 
@@ -80,7 +84,7 @@ _HOUSE = Production(
         "texture": _HOUSE_MUSIC,
         "lead": Bus((Duck(6.0, 0.8), _ECHO)),
     },
-    master=(_GLUE,),
+    master=(_WEIGHT, Shelf(6000.0, 2.0), _GLUE),
     room=Room(wet=0.2, size=0.5),
 )
 
@@ -98,18 +102,18 @@ _SYNTHWAVE = Production(
         "synth_lead": _SYNTH_LEAD,
         "lead": _SYNTH_LEAD,
     },
-    master=(_GLUE,),
+    master=(Shelf(5000.0, 2.0), _GLUE),
     room=Room(wet=0.3, size=0.75, damping=0.35),
 )
 
 _POP = Production(
     "pop",
     buses={
-        "drums": Bus((_PUNCH,)),
+        "drums": Bus((_PUNCH, Shelf(7000.0, 2.5))),
         "lead": Bus((Compress(-18.0, 2.5, 8.0, 120.0), _ECHO)),
         "synth_pad": Bus((Chorus(0.5, 0.35, 8.0, 0.4), Duck(3.0, 0.7))),
     },
-    master=(_GLUE,),
+    master=(_AIR_EQ, _GLUE),
     room=Room(wet=0.22, size=0.55),
 )
 
@@ -118,7 +122,7 @@ _CHOPS = Bus((HighPass(180.0), LowPass(3000.0), Duck(3.0, 0.7)))
 _HIPHOP = Production(
     "hiphop",
     buses={
-        "drums": Bus((Compress(-22.0, 5.0, 3.0, 80.0, 3.0), Drive(6.0, 30.0, 12_000.0))),
+        "drums": Bus((Compress(-22.0, 5.0, 3.0, 80.0, 3.0), Drive(6.0, 30.0, 12_000.0), _WEIGHT)),
         "bass": Bus((Drive(9.0, 25.0, 6000.0),)),
         "harmony": _CHOPS,
         "pad": _CHOPS,
@@ -134,8 +138,8 @@ _DARK = Bus((LowPass(4500.0), Delay(0.75, 0.3, 0.2)))
 _TRAP = Production(
     "trap",
     buses={
-        "drums": Bus((Compress(-20.0, 4.0, 2.0, 60.0, 2.0),)),
-        "bass": Bus((Drive(12.0, 25.0, 8000.0),)),
+        "drums": Bus((Compress(-20.0, 4.0, 2.0, 60.0, 2.0), Shelf(8000.0, 3.0))),  # crisp hats
+        "bass": Bus((Drive(12.0, 25.0, 8000.0), _WEIGHT)),
         "harmony": _DARK,
         "pad": _DARK,
         "lead": Bus((_ECHO,)),
@@ -160,7 +164,7 @@ _DEEP_HOUSE = Production(
 _SYNTH_POP = Production(
     "synth-pop",
     buses={**_POP.buses, **{k: _SYNTHS for k in ("harmony", "texture", "synth_pad")}},
-    master=(_GLUE,),
+    master=(_AIR_EQ, _GLUE),
     room=Room(wet=0.24, size=0.6),
 )
 
@@ -196,7 +200,10 @@ PRODUCTIONS: Mapping[str, Production] = {
     "pop": _POP,
     "pop/synth-pop": _SYNTH_POP,
     "pop/dance-pop": Production(
-        "dance-pop", buses={**_POP.buses, **_HOUSE.buses}, master=(_GLUE,), room=_POP.room
+        "dance-pop",
+        buses={**_POP.buses, **_HOUSE.buses},
+        master=(_WEIGHT, _AIR_EQ, _GLUE),
+        room=_POP.room,
     ),
     "pop/ballad": Production(
         "ballad",
@@ -211,6 +218,7 @@ PRODUCTIONS: Mapping[str, Production] = {
             "electric_guitar": Bus((Drive(18.0, 100.0, 6500.0),)),
             "lead": Bus((Chorus(0.6, 0.25, 7.0, 0.3), Delay(0.75, 0.3, 0.2))),
         },
+        master=_ROCK.master,
         room=Room(wet=0.24, size=0.6, damping=0.45),
     ),
     "rock/punk": Production(
@@ -220,6 +228,7 @@ PRODUCTIONS: Mapping[str, Production] = {
             "drums": Bus((_PUNCH,)),
             "bass": Bus((Drive(14.0, 40.0, 3200.0),)),
         },
+        master=_ROCK.master,
         room=Room(wet=0.14, size=0.35),
     ),
     "house": _HOUSE,
@@ -233,13 +242,13 @@ PRODUCTIONS: Mapping[str, Production] = {
     "synthwave/darksynth": Production(
         "darksynth",
         buses={**_SYNTHWAVE.buses, "bass": Bus((Drive(14.0, 40.0, 4000.0), _GLUE))},
-        master=(_GLUE,),
+        master=_SYNTHWAVE.master,
         room=Room(wet=0.26, size=0.7, damping=0.4),
     ),
     "synthwave/dreamwave": Production(
         "dreamwave",
         buses=_SYNTHWAVE.buses,
-        master=(_GLUE,),
+        master=_SYNTHWAVE.master,
         room=Room(wet=0.36, size=0.85, damping=0.35),
     ),
     "lofi": _LOFI,

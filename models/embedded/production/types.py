@@ -25,6 +25,7 @@ __all__ = [
     "LowPass",
     "Production",
     "Room",
+    "Shelf",
     "Sweep",
     "Vinyl",
     "Wow",
@@ -39,6 +40,15 @@ class Drive:
     low_cut_hz: float = 90.0
     high_cut_hz: float = 5500.0
     level_db: float = 0.0  # output level relative to the input's RMS
+
+
+@dataclass(frozen=True, slots=True)
+class Shelf:
+    """A shelving EQ: ``gain_db`` above ``freq_hz`` (``high``) or below it (low shelf)."""
+
+    freq_hz: float
+    gain_db: float
+    high: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +133,7 @@ class Sweep:
     end_hz: float = 16_000.0
 
 
-Effect = Drive | Compress | Chorus | Delay | Crush | LowPass | HighPass | Wow | Duck | Sweep
+Effect = Drive | Compress | Chorus | Delay | Crush | LowPass | HighPass | Shelf | Wow | Duck | Sweep
 
 
 @dataclass(frozen=True, slots=True)
