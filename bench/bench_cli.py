@@ -148,7 +148,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--request", default="chill lofi 85bpm in A minor")
-    parser.add_argument("--soundfont", type=Path, default=None)
+    parser.add_argument("--soundfont", default=None, help="a path or a name: best, fast, ...")
     parser.add_argument("--soundfonts", action="store_true", help="load cost of every SoundFont")
     parser.add_argument("--split-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -156,9 +156,9 @@ def main() -> None:
         split_child(args)
         return
 
-    from models.embedded.backend import default_soundfont
+    from models.embedded.soundfonts import resolve_soundfont
 
-    soundfont = args.soundfont or default_soundfont()
+    soundfont = resolve_soundfont(args.soundfont)  # a path or a name (best, fast, fluidr3, ...)
     env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
     if args.soundfont is not None:
         env["COMPOSER_SOUNDFONT"] = str(args.soundfont)
