@@ -119,6 +119,24 @@ def test_house_is_four_on_the_floor_with_off_beat_open_hats() -> None:
             assert sum(opens.get(step, 0) for step in (2, 6, 10, 14)) >= bars, substyle
 
 
+def test_a_dance_track_breaks_down_and_builds_into_the_drop() -> None:
+    form = parse_form("intro verse breakdown drop outro")
+    plan = plan_request(
+        PlanRequest(kind="song", style="house", bpm=124, duration_s=75, seed=2, form=form)
+    )[0]
+    breakdown = _section(plan, SectionRole.BRIDGE)
+    bars = plan.section(SectionRole.BRIDGE).bars
+    assert not _drum_steps(breakdown, KICKS)  # no kick until the drop
+    last = (bars - 1) * breakdown.meter.quarters_per_bar
+    build = [
+        n for t in breakdown.tracks if t.is_drum for n in t.notes
+        if n.start_q >= last - 0.1 and n.pitch == 38
+    ]  # fmt: skip
+    assert len(build) >= 12 and build[-1].velocity > build[0].velocity  # a snare roll, rising
+    drop = _drum_steps(_section(plan, SectionRole.CLIMAX), KICKS)
+    assert all(drop.get(step, 0) >= 2 for step in (0, 4, 8, 12))
+
+
 def test_lofi_is_a_beat_not_a_jazz_trio_and_pop_is_not_country() -> None:
     for seed in range(6):
         for substyle in ("lofi-beat", "chillhop", "sleepy-lofi"):

@@ -15,6 +15,8 @@ from models.embedded.context import PartContext, SectionContext
 from models.embedded.grooves import GROOVES, Groove
 from models.embedded.parts import PartOutput, ms_to_q
 from models.embedded.score import Note
+from models.plan import SectionRole
+from models.substyles import SUBSTYLES
 
 __all__ = ["DRUM_PATTERNS"]
 
@@ -216,6 +218,18 @@ def _fill(sec: SectionContext, name: str, energy: float, rng: np.random.Generato
     return hits
 
 
+def _is_breakdown(sec: SectionContext) -> bool:
+    """The bridge of a dance track (house, dance-pop, darksynth) is a breakdown before the drop."""
+    sub = SUBSTYLES.get(sec.plan.substyle)
+    return (
+        sub is not None
+        and sub.forms == "dance"
+        and sec.role is SectionRole.BRIDGE
+        and sec.bar_q == 4.0
+        and sec.bars >= 2
+    )
+
+
 def drums(ctx: PartContext) -> PartOutput:
     """The drum part of a section for the style's groove ``ctx.spec.pattern``."""
     sec = ctx.section
@@ -228,6 +242,7 @@ def drums(ctx: PartContext) -> PartOutput:
     fill_name = name
     if table is not None:
         crash, fill_name = table.crash, table.fill
+    breakdown = table is not None and _is_breakdown(sec)
     for bar in range(sec.bars):
         if not sec.active(ctx.spec, bar):
             continue
@@ -243,7 +258,12 @@ def drums(ctx: PartContext) -> PartOutput:
             hits = _table(table, bar, energy, rng)
         else:
             hits = groove(sec, energy, rng)
-        if sec.is_fill_bar(bar):
+        if breakdown:  # the kick drops out until the drop; the last bar builds a snare roll
+            hits = [h for h in hits if h[1] not in (KICK, KICK2)]
+            if bar == sec.bars - 1:
+                hits = [h for h in hits if h[1] in (OPEN_HAT, CLAP)]
+                hits += [(k * 0.25, SNARE, 0.3 + 0.7 * k / 15) for k in range(16)]
+        elif sec.is_fill_bar(bar):
             fill = _fill(sec, fill_name, energy, rng)
             fill_start = min(h[0] for h in fill)
             hits = [h for h in hits if h[0] < fill_start - 1e-6] + fill
