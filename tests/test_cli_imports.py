@@ -1,0 +1,58 @@
+"""Start-up cost: each CLI command imports only what it needs (checked in a fresh interpreter).
+
+Importing ``scipy.signal`` alone costs ~0.5 s; PyAV, pedalboard, PIL and asyncio tens of
+milliseconds each: ``composer parse`` and ``--help`` must not pay for synthesis, and ``composer
+song`` must not pay for analysis libraries it does not use.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+_PROBE = """
+import json, sys
+from bot.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print(json.dumps(sorted(m for m in sys.modules if "." not in m)))
+"""
+
+_SYNTHESIS = {"tinysoundfont", "pedalboard", "soundfile", "mido"}
+_NEVER_ON_THE_SONG_PATH = {"scipy", "pyloudnorm", "PIL", "asyncio", "torch", "librosa", "discord"}
+
+
+def _modules(tmp_path: Path, *args: str) -> set[str]:
+    env = {**os.environ, "COMPOSER_DATA_DIR": str(tmp_path / "data"), "NO_COLOR": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=True,
+    )
+    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+@pytest.mark.parametrize("args", [("--help",), ("parse", "house at 124 bpm in F minor")])
+def test_parse_and_help_import_no_audio_stack(tmp_path: Path, args: tuple[str, ...]) -> None:
+    loaded = _modules(tmp_path, *args)
+    assert "bot" in loaded
+    assert not loaded & (_SYNTHESIS | _NEVER_ON_THE_SONG_PATH | {"av"})
+
+
+def test_song_imports_the_synthesis_stack_and_nothing_more(tmp_path: Path) -> None:
+    out = tmp_path / "song.ogg"
+    loaded = _modules(tmp_path, "song", "lofi", "--duration", "8", "--seed", "1", "-o", str(out))
+    assert out.stat().st_size > 10_000
+    assert loaded >= _SYNTHESIS
+    assert not loaded & (_NEVER_ON_THE_SONG_PATH | {"av"})  # PyAV only encodes Opus
