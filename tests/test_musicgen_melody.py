@@ -366,3 +366,14 @@ def test_worker_continues_sections_and_cancels(checkpoint: Path, tmp_path: Path)
     finally:
         worker.close()
     assert worker.proc.wait(timeout=30) == 0
+
+
+def test_requests_can_name_the_backend() -> None:
+    from bot.parsing.parser import parse_request
+    from bot.service.spec import SlashOptions
+
+    for text in ("lofi chorus with musicgen-melody", "rock intro, backend music gen melody"):
+        assert parse_request(text).backend == "musicgen-melody"
+    assert parse_request("lofi chorus with musicgen").backend == "musicgen"
+    named = parse_request("lofi chorus", SlashOptions(backend="MusicGen Melody"))
+    assert named.backend == "musicgen-melody"

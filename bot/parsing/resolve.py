@@ -255,7 +255,12 @@ def _backend(out: Resolved, options: SlashOptions) -> str | None:
     if options.backend is None:
         return None
     name = " ".join(options.backend.lower().split())
-    aliases = {"music gen": "musicgen", "built in": "embedded", "builtin": "embedded"}
+    aliases = {
+        "music gen": "musicgen",
+        "musicgen melody": "musicgen-melody",
+        "built in": "embedded",
+        "builtin": "embedded",
+    }
     name = aliases.get(name, name)
     known = backend_names()
     if name not in known:

@@ -224,6 +224,7 @@ ERAS = """
 
 BACKEND_ALIASES = """
 musicgen: music gen
+musicgen-melody: musicgen melody | music gen melody
 embedded: built in | builtin | embedded composer
 jukebox: juke box
 """
