@@ -28,7 +28,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from bot.errors import ComposerError, RequestError
 from bot.runtime.jobs import ClipFiles, JobKind, JobProgress, OutputSpec, RenderJob
 from bot.service.spec import RequestKind, RequestSpec, SlashOptions
-from bot.settings import Settings
+from bot.settings import CLI_SOUNDFONT, Settings
 from bot.storage.outputs import check_outputs, staged_files
 from models.base import BackendConfig, BackendError
 from models.plan import PlanError, SongPlan
@@ -94,7 +94,10 @@ def _build_parser() -> argparse.ArgumentParser:
             metavar="FILE",
             help="build it on your tune: a MIDI file or a recording (WAV, FLAC, Ogg, MP3, M4A)",
         )
-        p.add_argument("--soundfont", help="a .sf2 General MIDI SoundFont to render with")
+        p.add_argument(
+            "--soundfont",
+            help="a .sf2/.sf3 General MIDI SoundFont, or best, fast (default), fluidr3, timgm6mb…",
+        )
         p.add_argument("--quiet", action="store_true", help="no progress bar")
         p.add_argument(
             "--json-summary",
@@ -149,7 +152,7 @@ def _cmd_compose(args: argparse.Namespace, settings: Settings, console: Console)
         console.print(f"🎤 {escape(str(plan.extra('melody')))}")
     output, fmt = outputs.audio, outputs.format
     backend_name = spec.backend or settings.default_backend
-    soundfont = Path(args.soundfont) if args.soundfont else settings.soundfont
+    soundfont = Path(args.soundfont) if args.soundfont else settings.soundfont_or(CLI_SOUNDFONT)
     config = BackendConfig(sample_rate=settings.sample_rate, soundfont=soundfont)
     backend = load_backend(backend_name, config)
     job = RenderJob(
@@ -170,7 +173,8 @@ def _cmd_compose(args: argparse.Namespace, settings: Settings, console: Console)
             else:
                 shutil.copyfile(clip.midi_path, files.stage(outputs.midi))
         if outputs.summary is not None:
-            _write_summary(files.stage(outputs.summary), clip, output)
+            used = getattr(backend, "soundfont", None)  # the embedded backend's, resolved
+            _write_summary(files.stage(outputs.summary), clip, output, used)
         files.commit()  # all the files, or none
     backend.close()
     console.print(_summary(plan, indices, clip, output))
@@ -190,7 +194,7 @@ def _read_melody(path: Path) -> Melody:
         raise RequestError(f"I can't use that melody: {exc}.") from exc
 
 
-def _write_summary(path: Path, clip: ClipFiles, output: Path) -> None:
+def _write_summary(path: Path, clip: ClipFiles, output: Path, soundfont: object) -> None:
     """A machine-readable account of the clip, from the metadata the pipeline stored with it."""
     meta = json.loads((Path(clip.directory) / "meta.json").read_text())
     rate = int(meta["sample_rate"])
@@ -206,6 +210,7 @@ def _write_summary(path: Path, clip: ClipFiles, output: Path) -> None:
         "loudness_lufs": meta["loudness_lufs"],
         "true_peak_dbtp": meta["true_peak_dbtp"],
         "backend": meta["backend"],
+        "soundfont": str(soundfont) if isinstance(soundfont, Path) else None,
         "sections": meta["sections"],
         "plan": meta["plan"],
         "notes": meta["notes"],

@@ -17,10 +17,18 @@ from typing import Any
 
 from bot.errors import ConfigError
 
-__all__ = ["Settings", "WorkerSpec"]
+__all__ = ["CLI_SOUNDFONT", "SOUNDFONT_ENV", "WORKER_SOUNDFONT", "Settings", "WorkerSpec"]
 
 DEFAULT_REST_BASE = "https://discord.com/api/v10"
 DEFAULT_GATEWAY = "wss://gateway.discord.gg/"
+
+#: The SoundFont each path renders with when none is configured (names of
+#: ``models.embedded.soundfonts``): a bot worker loads it once and keeps it, so it takes the fullest
+#: installed (MuseScore General: seconds and a gigabyte to load); the CLI loads it on every run, so
+#: it takes the fullest that loads in about a second (FluidR3_GM, else TimGM6mb).
+WORKER_SOUNDFONT = "best"
+CLI_SOUNDFONT = "fast"
+SOUNDFONT_ENV = "COMPOSER_SOUNDFONT"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +53,7 @@ class Settings:
     data_dir: Path = Path("data")
     database_url: str | None = None  # None: sqlite+aiosqlite in data_dir
     # Composing
-    soundfont: Path | None = None  # None: the GM SoundFont shipped with pretty_midi
+    soundfont: Path | None = None  # a path or a name; None: the path's default (soundfont_or)
     default_backend: str = "embedded"
     default_format: str = "ogg"
     sample_rate: int = 48_000
@@ -88,6 +96,14 @@ class Settings:
     @property
     def clips_dir(self) -> Path:
         return self.data_dir / "clips"
+
+    def soundfont_or(self, default: str) -> Path:
+        """The SoundFont to render with: ``soundfont`` if set, else ``$COMPOSER_SOUNDFONT`` (read
+        here too, so settings built in code follow it, as worker processes do), else
+        ``default`` (:data:`WORKER_SOUNDFONT` or :data:`CLI_SOUNDFONT`)."""
+        if self.soundfont is not None:
+            return self.soundfont
+        return Path(os.environ.get(SOUNDFONT_ENV) or default)
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterator
 
@@ -11,6 +12,11 @@ import pytest
 from tests.optional import in_ci
 
 pytest_plugins = ["tests.fakediscord.pytest_plugin"]
+
+# The suite renders with the small TimGM6mb (0.03 s to load) unless a test picks a SoundFont on
+# purpose: the defaults (MuseScore General in bot workers, FluidR3 on the CLI) cost seconds and
+# hundreds of megabytes per process.  Set at import, so worker and CLI subprocesses inherit it.
+os.environ.setdefault("COMPOSER_SOUNDFONT", "timgm6mb")
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -20,7 +20,7 @@ from typing import Protocol
 
 from bot.runtime.jobs import ClipFiles, JobProgress, RenderJob
 from bot.runtime.pool import JobError, JobTimedOut
-from bot.settings import Settings
+from bot.settings import WORKER_SOUNDFONT, Settings
 from models.base import BackendConfig, MusicBackend
 
 __all__ = ["LocalExecutor", "RenderFn"]
@@ -84,7 +84,8 @@ class LocalExecutor:
         from models.factory import load_backend
 
         wanted = slots or {settings.default_backend: 1}
-        config = BackendConfig(sample_rate=settings.sample_rate, soundfont=settings.soundfont)
+        soundfont = settings.soundfont_or(WORKER_SOUNDFONT)
+        config = BackendConfig(sample_rate=settings.sample_rate, soundfont=soundfont)
         backends = {
             name: [load_backend(name, config) for _ in range(n)] for name, n in wanted.items()
         }

@@ -33,7 +33,7 @@ from bot.runtime.jobs import ClipFiles, JobProgress, RenderJob
 from bot.runtime.pool import JobError, JobTimedOut, WorkerCrashed
 from bot.runtime.pool.launch import worker_specs
 from bot.runtime.ray_actor import RenderActor, pack
-from bot.settings import Settings, WorkerSpec
+from bot.settings import WORKER_SOUNDFONT, Settings, WorkerSpec
 from bot.storage.clip_store import ClipStore
 from models.base import BackendConfig
 
@@ -288,7 +288,7 @@ def _config(settings: Settings, spec: WorkerSpec, device: str) -> BackendConfig:
     return BackendConfig(
         device="cuda:0" if device.startswith("cuda") else device,
         sample_rate=settings.sample_rate,
-        soundfont=settings.soundfont,
+        soundfont=settings.soundfont_or(WORKER_SOUNDFONT),
         checkpoint_dir=spec.checkpoint_dir,
         half_precision=spec.half_precision,
     )

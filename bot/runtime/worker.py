@@ -56,6 +56,7 @@ from bot.runtime.protocol import (
     decode_pool_message,
     job_failure,
 )
+from bot.settings import SOUNDFONT_ENV, WORKER_SOUNDFONT
 from models.base import BackendConfig, BackendError, MusicBackend
 
 __all__ = ["GENERIC_FAILURE", "TEST_BACKENDS_ENV", "WorkerArgs", "main", "parse_args"]
@@ -111,7 +112,9 @@ def parse_args(argv: Sequence[str] | None = None) -> WorkerArgs:
     p.add_argument("--device", default="cpu")
     p.add_argument("--clips-dir", type=Path, required=True)
     p.add_argument("--checkpoint-dir", type=Path, default=None)
-    p.add_argument("--soundfont", type=Path, default=None)
+    p.add_argument(  # a path or a name; default: $COMPOSER_SOUNDFONT, else the fullest installed
+        "--soundfont", type=Path, default=Path(os.environ.get(SOUNDFONT_ENV) or WORKER_SOUNDFONT)
+    )
     p.add_argument("--sample-rate", type=int, default=48_000)
     p.add_argument("--heartbeat-s", type=float, default=2.0)
     p.add_argument("--half-precision", action=argparse.BooleanOptionalAction, default=True)

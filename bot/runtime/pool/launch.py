@@ -103,8 +103,9 @@ def plan_workers(
             ]  # fmt: skip
             if spec.checkpoint_dir is not None:
                 argv += ["--checkpoint-dir", str(spec.checkpoint_dir.resolve())]
-            if settings.soundfont is not None:
-                argv += ["--soundfont", str(settings.soundfont.resolve())]
+            if settings.soundfont is not None:  # a file (absolute: workers run elsewhere) or a name
+                font = settings.soundfont
+                argv += ["--soundfont", str(font.resolve() if font.is_file() else font)]
             if not spec.half_precision:
                 argv.append("--no-half-precision")
             env = (("PYTHONUNBUFFERED", "1"), ("PYTHONPATH", pythonpath), *device_env)
