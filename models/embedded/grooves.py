@@ -310,9 +310,10 @@ GROOVES: Mapping[str, Groove] = {
     )),
     # --- bossa nova: cross-stick clave over a bossa kick, shaker eighths --------------------------
     "bossa_a": Groove((
-        _(KICK2, "X..xX..xX..xX..x"),
-        _(RIM, "X..X..X...X.X...X..X..X...X..X.."),
-        _(HAT, "x.x.x.x.x.x.x.x.", 0.0, 0.7),
+        _(KICK2, "X..oX..oX..oX..o"),
+        _(RIM, "x..x..x...x.x...x..x..x...x..x.."),
+        _(PEDAL_HAT, "X...X...X...X...", 0.0, 0.7),
+        _(HAT, "..x...x...x...x.", 0.0, 0.7),
         _(SHAKER, "xoxoxoxoxoxoxoxo", 0.5),
         _(RIDE, "x.x.x.x.x.x.x.x.", 0.85),
     ), fill="jazz", crash=CRASH2),

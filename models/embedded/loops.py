@@ -19,42 +19,42 @@ _M, _m = Mode.MAJOR, Mode.MINOR
 SUBSTYLE_LOOPS: Mapping[str, Mapping[Mode, tuple[str, ...]]] = {
     "boom-bap": {
         _m: ("i9:2 iv9:2", "i7 VImaj7 iv7 v7", "i7 iv7 v7 i7", "i7 i7 VImaj7 VImaj7"),
-        _M: ("Imaj7:2 IVmaj7:2", "Imaj7 iii7 vi7 IVmaj7", "Imaj9 vi9 ii7 IVmaj7"),
+        _M: ("Imaj7:2 IVmaj7:2", "Imaj7 IVmaj7 ii7 IVmaj7", "Imaj9 vi9 ii7 IVmaj7"),
     },
     "trap": {
         _m: ("i i VI VI", "i VI iv iv", "i iv VI v", "i i iv VI"),
-        _M: ("I vi IV IV", "I I vi vi", "I iii vi IV"),
+        _M: ("I vi IV IV", "I I vi vi", "I IV vi IV"),
     },
     "drill": {
         _m: ("i VI i v", "i iv i VI", "i i VI iv", "i v VI VI"),
-        _M: ("I vi I iii", "I IV vi vi"),
+        _M: ("I vi I IV", "I IV vi vi"),
     },
     "lofi-beat": {
         _m: ("i9 iv9 VImaj7 v7", "i7 VImaj7 III7 iv7", "i7:2 iv9:2"),
-        _M: ("Imaj9 iii7 vi7 IVmaj7", "Imaj7 IVmaj7:2 iii7"),
+        _M: ("Imaj9 vi7 ii7 IVmaj7", "Imaj7 IVmaj7:2 vi7"),
     },
     "chillhop": {
         _m: ("i9 iv7 VII7 IIImaj7", "i7 iv9 v7 VImaj7", "i9 VImaj7 v7 iv7"),
-        _M: ("Imaj9 iii7 vi7 IVmaj7", "Imaj7 IVmaj7 iii7 vi7", "Imaj9 ii9 iii7 IVmaj7"),
+        _M: ("Imaj9 IVmaj7 vi7 IVmaj7", "Imaj7 IVmaj7 iii7 vi7", "Imaj9 ii9 iii7 IVmaj7"),
     },
     "sleepy-lofi": {
         _m: ("i9:2 VImaj7:2", "i7 iv7 VImaj7:2", "i9 III7 VImaj7 iv7"),
         _M: ("Imaj7:2 IVmaj7:2", "Imaj9 vi7 IVmaj7:2"),
     },
     "modern-pop": {
-        _M: ("I iii IV V", "I V IV IV", "I vi iii IV"),
+        _M: ("I IV V vi", "I V IV IV", "I vi ii IV"),
         _m: ("i iv VI VII", "i VII VI VII", "i VI VII VII"),
     },
     "synth-pop": {
-        _M: ("I V IV V", "I iii vi V", "I IV I V"),
+        _M: ("I V IV V", "I IV vi V", "I IV I V"),
         _m: ("i VII VI VII", "i III VII VI", "i VI VII i"),
     },
     "dance-pop": {
-        _M: ("I V vi IV", "I vi iii IV", "I I IV V"),
+        _M: ("I V vi IV", "I vi ii V", "I I IV V"),
         _m: ("i VI III VII", "i iv VII III", "i VII iv VI"),
     },
     "ballad": {
-        _M: ("I V vi iii IV I IV V", "I vi IV V", "I iii IV iv"),
+        _M: ("I V vi iii IV I IV V", "I vi IV V", "I vi IV iv"),
         _m: ("i VI III VII", "i iv VII III", "i v VI iv"),
     },
     "classic-rock": {
@@ -66,16 +66,16 @@ SUBSTYLE_LOOPS: Mapping[str, Mapping[Mode, tuple[str, ...]]] = {
         _m: ("i VI III VII", "i VII VI VII", "i iv VI V"),
     },
     "indie-rock": {
-        _M: ("I iii vi IV", "I IV vi V", "I V IV IV", "Iadd9 IV Iadd9 IV"),
-        _m: ("i III VII VI", "i VI III iv", "i v VI IV"),
+        _M: ("I IV vi IV", "I IV vi V", "I V IV IV", "Iadd9 IV Iadd9 IV"),
+        _m: ("i VI III VII", "i VI III iv", "i iv VI VII"),
     },
     "piano-house": {
         _m: ("i VI III VII", "i iv VII III", "i VI VII v"),
-        _M: ("I V vi IV", "I iii IV V"),
+        _M: ("I V vi IV", "I IV vi V"),
     },
     "deep-house": {
         _m: ("i7:2 iv7:2", "i9 VImaj7 iv9 VImaj7", "i7 v7 VImaj7 iv7"),
-        _M: ("Imaj9:2 IVmaj9:2", "Imaj7 iii7 IVmaj7 iii7"),
+        _M: ("Imaj9:2 IVmaj9:2", "Imaj7 IVmaj7 vi7 IVmaj7"),
     },
     "tech-house": {
         _m: ("i i i VI", "i:2 iv:2", "i i v v"),

@@ -20,7 +20,7 @@ DANCE: tuple[StyleArrangement, ...] = (
     StyleArrangement(
         "house",
         (
-            _p(D, 0, "House kit", "house_a", kit=24, min_energy=0.2, velocity=104,
+            _p(D, 0, "House kit", "house_a", kit=25, min_energy=0.2, velocity=104,
                patterns=("house",)),
             _p(B, 38, "Sub bass", "offbeat", low=33, high=50, pan=64, velocity=100,
                min_energy=0.35, patterns=("riff_disco",)),
@@ -114,7 +114,7 @@ DANCE: tuple[StyleArrangement, ...] = (
     StyleArrangement(
         "synthwave",
         (
-            _p(D, 0, "Dark kit", "dark_a", kit=24, min_energy=0.25, velocity=108),
+            _p(D, 0, "Dark kit", "dark_a", kit=25, min_energy=0.25, velocity=108),
             _p(B, 38, "Pulse bass", "riff_pulse", low=31, high=48, pan=64, velocity=100,
                min_energy=0.25, alternatives=((39, "Growl bass"),)),
             _p(H, 81, "Saw stabs", "stabs", low=50, high=72, pan=40, voices=3, send=0.35,

@@ -44,7 +44,7 @@ ELECTRIC: tuple[StyleArrangement, ...] = (
     StyleArrangement(
         "pop",
         (
-            _p(D, 0, "Synth-pop kit", "synthpop_a", kit=24, min_energy=0.25, velocity=104,
+            _p(D, 0, "Synth-pop kit", "synthpop_a", kit=16, min_energy=0.25, velocity=104,
                patterns=("synthpop_b",)),
             _p(B, 39, "Synth bass", "octaves", low=31, high=50, pan=64, velocity=100,
                min_energy=0.25, alternatives=((38, "Synth bass 1"),)),
@@ -68,7 +68,7 @@ ELECTRIC: tuple[StyleArrangement, ...] = (
     StyleArrangement(
         "pop",
         (
-            _p(D, 0, "Dance kit", "dancepop_a", kit=24, min_energy=0.2, velocity=104,
+            _p(D, 0, "Dance kit", "dancepop_a", kit=25, min_energy=0.2, velocity=104,
                patterns=("house_a",)),
             _p(B, 38, "Pumping bass", "offbeat", low=31, high=50, pan=64, velocity=100,
                min_energy=0.3, patterns=("riff_disco",)),
