@@ -2,7 +2,8 @@
 
 Audio goes through libsndfile (WAV, FLAC, Ogg Vorbis) or PyAV (Ogg Opus voice messages, MP3,
 M4A/AAC, WebM).  Size is checked before anything is parsed and length before decoding; a file
-that claims more audio than it holds is reported as truncated.
+that claims more audio than it holds, or whose container ends mid-page, mid-frame or
+mid-cluster (:mod:`models.melody.truncation`), is reported as truncated.
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from __future__ import annotations
 import io
 import logging
 import struct
+from collections.abc import Callable
 from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
 
 from models.melody.errors import CorruptFile, NotAMelodyFile, TooLarge, TooLong
+from models.melody.truncation import mp3_truncated, ogg_truncated, webm_truncated
 
 __all__ = [
     "ANALYSIS_SR",
@@ -127,8 +130,22 @@ def _sndfile(data: bytes, kind: FileKind) -> tuple[npt.NDArray[np.float64], int]
     return y.mean(axis=1), sr
 
 
+#: Container checks for a file cut short (see models.melody.truncation).
+_TRUNCATED: dict[FileKind, Callable[[bytes], bool]] = {
+    FileKind.OGG: ogg_truncated,
+    FileKind.MP3: mp3_truncated,
+    FileKind.WEBM: webm_truncated,
+}
+#: Decoded audio shorter than the container declares (beyond codec padding) is truncated.
+_DECLARED_SHORTFALL = (0.98, 0.1)  # decoded < declared × 0.98 − 0.1 s
+
+
 def _pyav(data: bytes, kind: FileKind) -> tuple[npt.NDArray[np.float64], int]:
     import av
+
+    check = _TRUNCATED.get(kind)
+    if check is not None and check(data):
+        raise _corrupt(kind, "it ends before its audio does")
 
     chunks: list[npt.NDArray[np.float64]] = []
     try:
@@ -155,7 +172,12 @@ def _pyav(data: bytes, kind: FileKind) -> tuple[npt.NDArray[np.float64], int]:
     if not chunks:
         raise _corrupt(kind, "no audio could be decoded from it")
     y = np.concatenate(chunks)
-    if declared_s is not None and kind is FileKind.MP4 and y.size / ANALYSIS_SR < declared_s * 0.9:
+    ratio, slack_s = _DECLARED_SHORTFALL
+    if (
+        declared_s is not None
+        and kind is not FileKind.OGG
+        and (y.size / ANALYSIS_SR < declared_s * ratio - slack_s)
+    ):  # Ogg's duration is read from its last page: the page checks above judge it
         raise _corrupt(kind, "it ends before its audio does")
     return y, ANALYSIS_SR
 
