@@ -12,7 +12,7 @@ import discord
 
 from bot.db import ClipRecord, VoteTally
 from bot.service.requests import ComposerService, Prepared
-from cogs.flow import accept_job, bot_of, send_error
+from cogs.flow import accept_job, bot_of, respond, send_error
 from cogs.ui import ACCENT, clip_title, history_embed
 
 __all__ = [
@@ -67,7 +67,7 @@ class VoteButton(
         except Exception as exc:
             await send_error(interaction, exc)
             return
-        await interaction.response.edit_message(view=clip_view(clip, tally))
+        await respond(interaction, interaction.response.edit_message(view=clip_view(clip, tally)))
 
 
 class _ClipAction(discord.ui.DynamicItem[Button], template=r"composer:never:(?P<clip>x)"):
@@ -182,7 +182,7 @@ class InfoButton(_ClipAction, template=rf"composer:info:{_CLIP}"):
             embed.add_field(name="Prompt", value=plan.prompt[:500], inline=False)
         if clip.parent_clip_id and clip.relation:
             embed.add_field(name="From", value=f"{clip.relation.value} of `{clip.parent_clip_id}`")
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await respond(interaction, interaction.response.send_message(embed=embed, ephemeral=True))
 
 
 class HistoryPageButton(
@@ -224,7 +224,7 @@ class HistoryPageButton(
         except Exception as exc:
             await send_error(interaction, exc)
             return
-        await interaction.response.edit_message(embed=embed, view=view)
+        await respond(interaction, interaction.response.edit_message(embed=embed, view=view))
 
 
 PER_PAGE = 5

@@ -24,7 +24,7 @@ from cogs.ui import queued_text
 if TYPE_CHECKING:
     from cogs.app import ComposerBot
 
-__all__ = ["accept_job", "acknowledge", "bot_of", "requester", "send_error"]
+__all__ = ["accept_job", "acknowledge", "bot_of", "requester", "respond", "send_error"]
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,17 @@ def _describe(interaction: discord.Interaction[Any]) -> str:
     name = interaction.command.qualified_name if interaction.command else None
     custom = interaction.data.get("custom_id") if interaction.data else None
     return f"interaction {interaction.id} ({name or custom or interaction.type})"
+
+
+async def respond(interaction: discord.Interaction[Any], reply: Awaitable[object]) -> bool:
+    """Await an interaction's first response (a button's message edit, an ephemeral answer);
+    False, and one warning line naming the interaction, when Discord no longer knows it."""
+    try:
+        await reply
+    except discord.NotFound as late:
+        log.warning("interaction %s was acknowledged too late: %s", interaction.id, late.text)
+        return False
+    return True
 
 
 async def acknowledge(interaction: discord.Interaction[Any], *, thinking: bool = True) -> bool:

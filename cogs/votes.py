@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from cogs.flow import send_error
+from cogs.flow import respond, send_error
 
 if TYPE_CHECKING:
     from cogs.app import ComposerBot
@@ -30,10 +30,8 @@ class Votes(commands.Cog):
             await send_error(interaction, exc)
             return
         mine = {1: " (you: 👍)", -1: " (you: 👎)"}.get(tally.mine, "")
-        await interaction.response.send_message(
-            f"`{clip.id}`: 👍 {tally.up} · 👎 {tally.down} · score {tally.score:+d}{mine}",
-            ephemeral=True,
-        )
+        text = f"`{clip.id}`: 👍 {tally.up} · 👎 {tally.down} · score {tally.score:+d}{mine}"
+        await respond(interaction, interaction.response.send_message(text, ephemeral=True))
 
 
 async def setup(bot: ComposerBot) -> None:
