@@ -66,7 +66,9 @@ def encode(
     audio: AudioArray, sample_rate: int, fmt: AudioFormat, *, bitrate_kbps: int | None = None
 ) -> Encoded:
     """Encode float stereo ``audio`` (frames, 2) in ``fmt``."""
-    x = np.clip(np.asarray(audio, dtype=np.float32), -1.0, 1.0)
+    x = np.asarray(audio, dtype=np.float32)
+    if x.size and (float(x.max()) > 1.0 or float(x.min()) < -1.0):
+        x = np.clip(x, -1.0, 1.0)  # a copy only when needed (mastered audio never is)
     if fmt is AudioFormat.OPUS:
         kbps = bitrate_kbps or _OPUS_DEFAULT_KBPS
         return Encoded(_opus(x, sample_rate, kbps), fmt, kbps)

@@ -52,6 +52,7 @@ def integrated_lufs(audio: FloatArray, sample_rate: int) -> float:
 
 _K_IR_S = 0.1  # the K-weighting response has decayed below 1e-7 by then (38 Hz high-pass)
 _FFT_BLOCK = 1 << 17
+_SEGMENT_BATCH = 64  # loudness segments (~0.1 s each) summed per batch
 
 
 def _biquad(kind: str, gain_db: float, q: float, fc: float, rate: int) -> tuple[float, ...]:
@@ -109,10 +110,15 @@ def _k_weighted_energy(x: FloatArray, rate: int) -> npt.NDArray[np.float32]:
     n = x.shape[0]
     spectrum = np.fft.rfft(ir, _FFT_BLOCK)
     energy = np.zeros(n, np.float32)
+    lead = np.zeros(taps - 1, np.float32)  # the first block starts on silence
     for channel in range(x.shape[1]):
-        padded = np.concatenate([np.zeros(taps - 1, np.float32), x[:, channel]], dtype=np.float32)
+        column = x[:, channel]
         for start in range(0, n, step):
-            block = padded[start : start + _FFT_BLOCK]
+            # the column from start - (taps - 1), read in place (no padded copy of the signal)
+            if start == 0:
+                block = np.concatenate([lead, column[: _FFT_BLOCK - lead.size]], dtype=np.float32)
+            else:
+                block = column[start - lead.size : start - lead.size + _FFT_BLOCK]
             y = np.fft.irfft(np.fft.rfft(block, _FFT_BLOCK) * spectrum, _FFT_BLOCK)
             valid = y[taps - 1 : taps - 1 + min(step, n - start)]
             energy[start : start + valid.size] += np.square(valid, dtype=np.float32)
@@ -145,17 +151,26 @@ class LoudnessModel:
 
     def _blocks(self, energy: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
         """Mean energy of each gating block."""
-        segments = np.add.reduceat(energy, self._starts, dtype=np.float64)
+        # float64 sums of the segments, a batch at a time: reduceat casts what it reads, and
+        # a frame-length float64 copy would be the largest buffer of mastering
+        starts, n = self._starts, energy.shape[0]
+        segments = np.empty(starts.size, np.float64)
+        for a in range(0, starts.size, _SEGMENT_BATCH):
+            b = min(starts.size, a + _SEGMENT_BATCH)
+            lo, hi = int(starts[a]), int(starts[b]) if b < starts.size else n
+            segments[a:b] = np.add.reduceat(energy[lo:hi], starts[a:b] - lo, dtype=np.float64)
         csum = np.concatenate([[0.0], np.cumsum(segments)])
         z: npt.NDArray[np.float64] = (csum[self._upper_at] - csum[self._lower_at]) / self._norm
         return z
 
-    def lufs(self, gain: FloatArray | float = 1.0) -> float:
-        """Loudness of ``gain × audio`` (``gain`` a scalar or a per-frame curve)."""
+    def lufs(self, gain: FloatArray | float = 1.0, scale: float = 1.0) -> float:
+        """Loudness of ``gain × scale × audio`` (``gain`` a scalar or a per-frame curve)."""
         if np.ndim(gain) == 0:
-            z = self._unit * float(np.asarray(gain)) ** 2
+            z = self._unit * (float(np.asarray(gain)) * scale) ** 2
         else:  # one frame-length float32 temporary, worked in place
-            energy = np.square(np.asarray(gain, dtype=np.float32))
+            energy = np.asarray(gain, dtype=np.float32)
+            energy = energy * scale if scale != 1.0 else energy.copy()
+            np.square(energy, out=energy)
             energy *= self._energy
             z = self._blocks(energy)
         with np.errstate(divide="ignore"):
@@ -172,7 +187,7 @@ class LoudnessModel:
 
 _TP_HALF_TAPS = 24  # fractional-delay filters of 49 taps: flat (±0.01 dB) up to 0.9 × Nyquist
 _TP_HEADROOM = 0.5  # inter-sample peaks are assumed < 6 dB above the neighbouring samples
-_TP_CHUNK = 1 << 16
+_TP_BLOCK = 1 << 14  # frames per block: temporaries stay a few MB for songs of any length
 
 
 @functools.lru_cache(maxsize=2)
@@ -200,32 +215,42 @@ def true_peak_envelope(
     """
     x = _as_2d(np.asarray(audio, dtype=np.float32))
     frames = x.shape[0]
-    env: npt.NDArray[np.float32] = np.abs(x[:, 0])
-    for channel in range(1, x.shape[1]):  # (frames, 2).max(axis=1) is slow in numpy
-        np.maximum(env, np.abs(x[:, channel]), out=env)
+    env: npt.NDArray[np.float32] = np.empty(frames, np.float32)
+    for lo in range(0, frames, _TP_BLOCK):  # by blocks: no frame-length temporaries
+        part = env[lo : lo + _TP_BLOCK]
+        np.abs(x[lo : lo + _TP_BLOCK, 0], out=part)
+        for channel in range(1, x.shape[1]):  # (frames, 2).max(axis=1) is slow in numpy
+            np.maximum(part, np.abs(x[lo : lo + _TP_BLOCK, channel]), out=part)
     if frames == 0:
         return env
     limit = float(env.max()) * _TP_HEADROOM if threshold is None else threshold
     hot = env >= limit
     hot[:-1] |= hot[1:]  # a peak between n and n+1 belongs to n: look at both neighbours
     hot[1:] |= hot[:-1]
-    candidates = np.flatnonzero(hot)
-    if candidates.size == 0:
+    if not hot.any():
         return env
     factor = _OVERSAMPLE if sample_rate < 96_000 else 2
     filters = _fractional_delays(factor).T  # (taps, factor - 1)
     half = _TP_HALF_TAPS
-    for channel in range(x.shape[1]):
-        padded = np.pad(x[:, channel], (half, half))
-        view = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
-        for lo in range(0, candidates.size, _TP_CHUNK):  # bounded memory
-            chunk = candidates[lo : lo + _TP_CHUNK]
-            # windows[i] covers frames chunk[i] - half .. chunk[i] + half
+    segment = np.zeros(_TP_BLOCK + 2 * half, np.float32)
+    for lo in range(0, frames, _TP_BLOCK):  # by blocks: bounded memory
+        hi = min(frames, lo + _TP_BLOCK)
+        chunk = np.flatnonzero(hot[lo:hi])  # candidate frames, from lo
+        if chunk.size == 0:
+            continue
+        # segment[j] is frame lo - half + j (zero outside the signal)
+        first, last = max(0, lo - half), min(frames, hi + half)
+        for channel in range(x.shape[1]):
+            segment[:] = 0.0
+            segment[first - (lo - half) : last - (lo - half)] = x[first:last, channel]
+            view = np.lib.stride_tricks.sliding_window_view(segment, 2 * half + 1)
+            # windows[i] covers frames lo + chunk[i] - half .. lo + chunk[i] + half
             between = np.abs(view[chunk] @ filters)
             peak = between[:, 0]
             for k in range(1, between.shape[1]):
                 np.maximum(peak, between[:, k], out=peak)
-            env[chunk] = np.maximum(env[chunk], peak)
+            np.maximum(env[lo + chunk], peak, out=peak)
+            env[lo + chunk] = peak
     return env
 
 

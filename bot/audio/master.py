@@ -65,7 +65,8 @@ def _mean_filter(x: AudioArray, size: int) -> AudioArray:
 
 
 def _reduction_curve(env: npt.NDArray[np.float32], ceiling: float, sample_rate: int) -> AudioArray:
-    """Per-frame gain (≤ 1) such that ``gain × env ≤ ceiling`` everywhere, smoothed.
+    """Per-frame gain (≤ 1) such that ``gain × env ≤ ceiling`` everywhere, smoothed; computed
+    in the memory of ``env`` (which it overwrites) and usually returned in it.
 
     A max filter of width hold+attack followed by a moving average of width attack guarantees the
     smoothed reduction at any peak is at least the reduction that peak needs.  Both run on
@@ -73,7 +74,7 @@ def _reduction_curve(env: npt.NDArray[np.float32], ceiling: float, sample_rate: 
     back: little memory and time for long songs.  The exact per-frame need is a floor, so the
     ceiling holds at every frame.
     """
-    reduction = np.maximum(env, np.float32(ceiling)).astype(np.float32, copy=False)
+    reduction = np.maximum(env, np.float32(ceiling), out=env)  # ``env`` is a scratch copy
     np.divide(np.float32(ceiling), reduction, out=reduction)
     np.subtract(np.float32(1.0), reduction, out=reduction)  # 0 where no limiting is needed
     if not reduction.any():
@@ -90,7 +91,8 @@ def _reduction_curve(env: npt.NDArray[np.float32], ceiling: float, sample_rate: 
     # linear interpolation between block centres, in float32
     edges = np.concatenate([smooth_blocks[:1], smooth_blocks, smooth_blocks[-1:]])
     frac = ((np.arange(_BLOCK, dtype=np.float32) + 0.5) / _BLOCK)[None, :]
-    ramps = edges[:-1, None] + (edges[1:] - edges[:-1])[:, None] * frac
+    ramps = np.multiply((edges[1:] - edges[:-1])[:, None], frac)  # one frame-length buffer
+    ramps += edges[:-1, None]
     smooth = ramps.ravel()[_BLOCK // 2 : _BLOCK // 2 + n]
     np.maximum(smooth, reduction, out=reduction)
     np.subtract(np.float32(1.0), reduction, out=reduction)
@@ -118,18 +120,23 @@ def master(
     # static gain (room for a few dB of make-up gain and of inter-sample overshoot).
     threshold = 0.5 * ceiling / 10.0 ** (gain_db / 20.0)
     env = true_peak_envelope(x, sample_rate, threshold=threshold)
-    curve = np.ones(x.shape[0], dtype=np.float32)
+    curve = scaled = np.ones_like(env)
     predicted = loudness
     for _ in range(max_iterations):
         gain = 10.0 ** (gain_db / 20.0)
-        curve = _reduction_curve(env * gain, ceiling, sample_rate)
-        predicted = model.lufs(curve * gain)
+        np.multiply(env, gain, out=scaled)
+        curve = _reduction_curve(scaled, ceiling, sample_rate)
+        predicted = model.lufs(curve, gain)
         error = target_lufs - predicted
         if abs(error) <= tolerance_lu:
             break
         gain_db += error
     gain = 10.0 ** (gain_db / 20.0)
-    out = (x * (curve * np.float32(gain))[:, None]).astype(np.float32, copy=False)
+    max_reduction_db = -_db(float(curve.min()))
+    del env, scaled, model  # what is left of mastering's memory: the result and its check
+    curve *= np.float32(gain)
+    out = (x * curve[:, None]).astype(np.float32, copy=False)
+    del curve
     # Verify on the result itself; the gain curve's own modulation can add a hundredth of a dB.
     limit = 10.0 ** (ceiling_dbtp / 20.0)
     peak = float(true_peak_envelope(out, sample_rate, threshold=0.5 * limit).max())
@@ -141,5 +148,5 @@ def master(
         loudness_lufs=predicted,
         true_peak_dbtp=_db(peak),
         gain_db=gain_db,
-        max_reduction_db=-_db(float(curve.min())),
+        max_reduction_db=max_reduction_db,
     )

@@ -116,10 +116,21 @@ def render_job(
     start = time.perf_counter()
     stitched = stitch(sections)
     t.stitch_s = time.perf_counter() - start
+    # From here on only the last section's audio is needed (its stem): the others' buffers go
+    # back before mastering, the peak of the job's memory.
+    n_sections = len(sections)
+    # A STITCH job's plan lists the stitched clips as its sections, in order.
+    midi_parts = [(i, s.midi) for i, s in zip(indices, sections, strict=True) if s.midi]
+    states = [(i, s.state) for i, s in zip(indices, sections, strict=True)]
+    notes = tuple(dict.fromkeys(note for s in sections for note in s.notes))
+    last = sections[-1]
+    del sections
+    seams, sample_rate = stitched.seams, stitched.sample_rate
 
     report(Stage.MASTERING, _RENDER_SHARE + 0.05, message="mastering")
     start = time.perf_counter()
-    mastered = master(stitched.audio, stitched.sample_rate)
+    mastered = master(stitched.audio, sample_rate)
+    del stitched  # the mastered copy replaces it
     t.master_s = time.perf_counter() - start
 
     report(Stage.ENCODING, _RENDER_SHARE + 0.10, message="encoding")
@@ -129,20 +140,17 @@ def render_job(
         pending = encoder.submit(
             encode_to_fit,
             mastered.audio,
-            stitched.sample_rate,
+            sample_rate,
             job.output.format,
             max_bytes=job.output.max_bytes,
             bitrate_kbps=job.output.bitrate_kbps,
             oversize_ok=job.output.oversize_ok,
         )
         files: dict[str, bytes] = {}
-        # A STITCH job's plan lists the stitched clips as its sections, in order.
-        midi_parts = [(i, s.midi) for i, s in zip(indices, sections, strict=True) if s.midi]
-        if midi_parts and len(midi_parts) == len(sections) and len(plan.sections) >= len(sections):
+        if midi_parts and len(midi_parts) == n_sections and len(plan.sections) >= n_sections:
             files["clip.mid"] = join_midi(plan, midi_parts)
         if job.output.waveform:
-            files["waveform.png"] = waveform_png(mastered.audio, seams=stitched.seams)
-        last = sections[-1]
+            files["waveform.png"] = waveform_png(mastered.audio, seams=seams)
         stem, stem_scale = _stem_flac(last)
         files[_STEM_NAME] = stem
         encoded = pending.result()
@@ -151,12 +159,11 @@ def render_job(
 
     start = time.perf_counter()
     state_names: dict[int, str] = {}
-    for index, section_audio in zip(indices, sections, strict=True):
-        if section_audio.state is not None:
+    for index, state in states:
+        if state is not None:
             state_names[index] = f"state-{index}.bin"
-            files[state_names[index]] = section_audio.state
-    notes = tuple(dict.fromkeys(note for s in sections for note in s.notes))
-    duration_s = mastered.audio.shape[0] / stitched.sample_rate
+            files[state_names[index]] = state
+    duration_s = mastered.audio.shape[0] / sample_rate
     meta = {
         "clip_id": job.clip_id,
         "job_id": job.job_id,
@@ -165,8 +172,8 @@ def render_job(
         "quality": job.quality.value,
         "plan": plan.to_dict(),
         "sections": list(indices),
-        "sample_rate": stitched.sample_rate,
-        "seams": list(stitched.seams),
+        "sample_rate": sample_rate,
+        "seams": list(seams),
         "duration_s": duration_s,
         "loudness_lufs": mastered.loudness_lufs,
         "true_peak_dbtp": mastered.true_peak_dbtp,

@@ -135,7 +135,7 @@ class Renderer:
                 if bus is not None and bus.snare is not None:
                     audio += apply_snare_verb(snare, bus.snare, cues)
             if bus is not None and bus.effects:
-                audio = apply_effects(audio, bus.effects, cues)
+                audio = apply_effects(audio, bus.effects, cues, in_place=True)
             return audio
 
         def collect(job: tuple[Future[Audio], float]) -> None:
@@ -164,7 +164,7 @@ class Renderer:
             room = room_response(send, replace(production.room, wet=room_wet), sr // factor)
             add_upsampled(mix, room, factor)
         if production.master:
-            mix = apply_effects(mix, production.master, cues)
+            mix = apply_effects(mix, production.master, cues, in_place=True)
         if production.vinyl is not None:
             mix += vinyl(total, production.vinyl, settings.seed, sr)
         mix *= np.float32(10 ** ((settings.gain_db + MASTER_GAIN_DB) / 20.0))

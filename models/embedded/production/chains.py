@@ -52,15 +52,25 @@ class Cues:
 
 
 _FLOOR = 1e-6  # −120 dBFS: smaller values vanish inside the ladder filter
+_RUN_BLOCK = 1 << 15  # frames per block of an effect chain (a multiple of pedalboard's 8192)
 
 
-def _run(plugins: Sequence[pb.Plugin], x: Audio, sr: int) -> Audio:
-    """``x`` through ``plugins``.  A −120 dBFS floor (DC plus a Nyquist tone) added before each
-    one keeps filter states out of denormal numbers, which make JUCE's filters on a decaying
-    tail some 30 times slower."""
-    for plugin in plugins:
-        x = plugin(x + _floor(x.shape[0]), sr)
-    return x
+def _run(plugins: Sequence[pb.Plugin], x: Audio, sr: int, *, in_place: bool = False) -> Audio:
+    """``x`` through ``plugins``, block by block (the plugins keep their state from one block
+    to the next): the whole chain works on a block while it sits in the cache, and its
+    temporaries are block-sized, not section-sized; ``in_place``: the result overwrites ``x``.
+    A −120 dBFS floor (DC plus a Nyquist tone) added before each plugin keeps filter states out
+    of denormal numbers, which make JUCE's filters on a decaying tail some 30 times slower."""
+    if not plugins:
+        return x
+    out = x if in_place else np.empty_like(x)
+    for lo in range(0, x.shape[0], _RUN_BLOCK):
+        block = x[lo : lo + _RUN_BLOCK]
+        for plugin in plugins:
+            floor = _floor(block.shape[0]) if block.ndim == 2 else np.float32(_FLOOR)
+            block = plugin.process(block + floor, sr, reset=False)
+        out[lo : lo + _RUN_BLOCK] = block
+    return out
 
 
 _floor_pattern: list[Audio] = [np.zeros((0, 2), np.float32)]
@@ -124,7 +134,7 @@ def _chorus(x: Audio, effect: Chorus, sr: int) -> Audio:
             feedback=0.0,
             mix=effect.mix,
         )
-        out[:, ch] = plugin(np.ascontiguousarray(x[:, ch]) + np.float32(_FLOOR), sr)
+        out[:, ch] = _run([plugin], np.ascontiguousarray(x[:, ch]), sr)
     return _keep_level(x, out)
 
 
@@ -145,7 +155,8 @@ def _drive(x: Audio, effect: Drive, sr: int) -> Audio:
     tight = _run([pb.HighpassFilter(cutoff_frequency_hz=effect.low_cut_hz)], x, sr)
     tight *= np.float32(10.0 ** (effect.drive_db / 20.0) / max(_rms(tight), 1e-9) * 0.25)
     clipped = (tight / (np.float32(1.0) + np.abs(tight))).astype(np.float32, copy=False)
-    return _keep_level(x, _run(_lowpass(effect.high_cut_hz, sr), clipped, sr), effect.level_db)
+    cabinet = _run(_lowpass(effect.high_cut_hz, sr), clipped, sr, in_place=True)
+    return _keep_level(x, cabinet, effect.level_db)
 
 
 def _rms(x: Audio) -> float:
@@ -211,15 +222,19 @@ def _sweep(x: Audio, effect: Sweep, cues: Cues) -> Audio:
     return out
 
 
-def apply_effects(x: Audio, effects: Sequence[Effect], cues: Cues) -> Audio:
-    """``x`` through ``effects`` in order ."""
+def apply_effects(
+    x: Audio, effects: Sequence[Effect], cues: Cues, *, in_place: bool = False
+) -> Audio:
+    """``x`` through ``effects`` in order; ``in_place``: ``x`` may be overwritten (the caller
+    owns it and will not read it again), which spares a buffer per chain."""
     pending: list[pb.Plugin] = []
     sr = cues.sample_rate
+    owned = in_place  # whether the current buffer may be overwritten
 
     def flush(y: Audio) -> Audio:
         if not pending:
             return y
-        result = _run(pending, y, sr)
+        result = _run(pending, y, sr, in_place=owned)
         pending.clear()
         return result
 
@@ -228,20 +243,33 @@ def apply_effects(x: Audio, effects: Sequence[Effect], cues: Cues) -> Audio:
         if plugins:
             pending.extend(plugins)
             continue
-        x = flush(x)
-        if isinstance(effect, Drive):
-            x = _drive(x, effect, sr)
-        elif isinstance(effect, Chorus):
-            x = _chorus(x, effect, sr)
-        elif isinstance(effect, Delay):
-            x = _delay(x, effect, cues)
-        elif isinstance(effect, Wow):
-            x = _wow(x, effect, sr)
-        elif isinstance(effect, Duck):
-            x = x * duck_curve(x.shape[0], cues, effect)[:, None]
-        elif isinstance(effect, Sweep):
-            x = _sweep(x, effect, cues)
+        y = _numpy_effect(flush(x), effect, cues, owned)
+        owned = owned or y is not x  # a buffer of its own from here on
+        x = y
     return flush(x).astype(np.float32, copy=False)
+
+
+def _numpy_effect(x: Audio, effect: Effect, cues: Cues, owned: bool) -> Audio:
+    """``x`` through one effect that is not a plain chain of plugins (``owned``: ``x`` may be
+    overwritten)."""
+    sr = cues.sample_rate
+    if isinstance(effect, Drive):
+        return _drive(x, effect, sr)
+    if isinstance(effect, Chorus):
+        return _chorus(x, effect, sr)
+    if isinstance(effect, Delay):
+        return _delay(x, effect, cues)
+    if isinstance(effect, Wow):
+        return _wow(x, effect, sr)
+    if isinstance(effect, Duck):
+        gain = duck_curve(x.shape[0], cues, effect)[:, None]
+        if owned:
+            x *= gain
+            return x
+        return x * gain
+    if isinstance(effect, Sweep):
+        return _sweep(x, effect, cues)
+    return x
 
 
 def gate_curve(frames: int, onsets: Sequence[int], hold_s: float, sr: int) -> Audio:
@@ -262,7 +290,7 @@ def apply_snare_verb(snare: Audio, verb: GatedVerb, cues: Cues) -> Audio:
     """The snare's gated room alone (to be added to the dry snare)."""
     sr = cues.sample_rate
     room = pb.Reverb(room_size=verb.room, damping=0.3, wet_level=1.0, dry_level=0.0, width=1.0)
-    wet: Audio = room(snare + _floor(snare.shape[0]), sr)
+    wet = _run([room], snare, sr)
     gate = gate_curve(snare.shape[0], cues.snare_frames, verb.hold_s, sr)
     return (wet * (gate * np.float32(verb.level))[:, None]).astype(np.float32)
 
