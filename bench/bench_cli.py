@@ -30,6 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.settings import CLI_SOUNDFONT  # noqa: E402
+
 SPLIT_KEYS = (
     "startup",
     "parse_plan",
@@ -148,7 +150,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--request", default="chill lofi 85bpm in A minor")
-    parser.add_argument("--soundfont", default=None, help="a path or a name: best, fast, ...")
+    parser.add_argument(
+        "--soundfont",
+        default=CLI_SOUNDFONT,
+        help=f"a path or a name: best, fast, timgm6mb, ... (default: the CLI's, {CLI_SOUNDFONT})",
+    )
     parser.add_argument("--soundfonts", action="store_true", help="load cost of every SoundFont")
     parser.add_argument("--split-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -160,8 +166,7 @@ def main() -> None:
 
     soundfont = resolve_soundfont(args.soundfont)  # a path or a name (best, fast, fluidr3, ...)
     env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
-    if args.soundfont is not None:
-        env["COMPOSER_SOUNDFONT"] = str(args.soundfont)
+    env["COMPOSER_SOUNDFONT"] = str(args.soundfont)  # the command and the floor load the same
     floor_cmd = [sys.executable, str(ROOT / "bench" / "floor_render.py"), str(soundfont)]
     songs: list[tuple[float, float, float]] = []
     floors: list[tuple[float, float, float]] = []
@@ -187,7 +192,7 @@ def main() -> None:
     later_floor = statistics.median(r[0] for r in floors[1:])
     cpu_song = statistics.median(r[2] for r in songs[1:])
     cpu_floor = statistics.median(r[2] for r in floors[1:])
-    print(f"request: {args.request!r}, 45 s, seed 3 — SoundFont {soundfont.name}")
+    print(f"request: {args.request!r}, 45 s, seed 3 — SoundFont {args.soundfont}: {soundfont.name}")
     print(f"runs: {args.runs} (+1 first run reported apart), alternating, fresh processes")
     print(f"composer song  median {later_song:.2f} s   first run {songs[0][0]:.2f} s")
     print(f"floor          median {later_floor:.2f} s   first run {floors[0][0]:.2f} s")
@@ -197,8 +202,9 @@ def main() -> None:
         f"{cpu_song / cpu_floor:.2f}x (both cores count)"
     )
     print(
-        f"peak RSS       composer song {max(r[1] for r in songs):.0f} MB, "
-        f"floor {max(r[1] for r in floors):.0f} MB  (goal ≤ 150 MB with TimGM6mb)"
+        f"peak RSS       composer song {max(r[1] for r in songs[1:]):.0f} MB "
+        f"(first run, compiling bytecode: {songs[0][1]:.0f} MB), "
+        f"floor {max(r[1] for r in floors[1:]):.0f} MB  (goal ≤ 150 MB with TimGM6mb)"
     )
     print("split of one instrumented run (CPU seconds of the thread doing each stage):")
     for key in (*SPLIT_KEYS, "command_cpu", "command_wall"):

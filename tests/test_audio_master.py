@@ -79,3 +79,14 @@ def test_true_peak_catches_intersample_peaks() -> None:
     x = np.stack([s, s], axis=1).astype(np.float32)
     assert 20 * np.log10(np.abs(x).max()) == pytest.approx(-3.01, abs=0.05)
     assert true_peak_dbtp(x, SR) == pytest.approx(0.0, abs=0.15)
+
+
+def test_in_place_mastering_gives_the_same_bytes_in_the_callers_buffer() -> None:
+    x = music_like(12.0, seed=6, level=0.9).astype(np.float32)
+    copy = x.copy()
+    expected = master(x, SR)
+    assert np.array_equal(x, copy)  # by default the input is left alone
+    result = master(copy, SR, in_place=True)
+    assert result.audio is copy or np.shares_memory(result.audio, copy)
+    assert np.array_equal(result.audio, expected.audio)
+    assert result.true_peak_dbtp == expected.true_peak_dbtp

@@ -107,8 +107,11 @@ def master(
     ceiling_dbtp: float = -1.0,
     max_iterations: int = 4,
     tolerance_lu: float = 0.05,
+    in_place: bool = False,
 ) -> MasterResult:
-    """Master stereo ``audio`` (frames, 2) to ``target_lufs`` with true peak ≤ ``ceiling_dbtp``."""
+    """Master stereo ``audio`` (frames, 2) to ``target_lufs`` with true peak ≤ ``ceiling_dbtp``;
+    ``in_place``: the result is written over ``audio`` when it is float32 (the caller's copy
+    is no longer needed: a song-length buffer less at the peak of a job's memory)."""
     x = np.asarray(audio, dtype=np.float32)
     model = LoudnessModel(x, sample_rate)
     loudness = model.lufs()
@@ -135,7 +138,11 @@ def master(
     max_reduction_db = -_db(float(curve.min()))
     del env, scaled, model  # what is left of mastering's memory: the result and its check
     curve *= np.float32(gain)
-    out = (x * curve[:, None]).astype(np.float32, copy=False)
+    if in_place:
+        x *= curve[:, None]
+        out = x
+    else:
+        out = (x * curve[:, None]).astype(np.float32, copy=False)
     del curve
     # Verify on the result itself; the gain curve's own modulation can add a hundredth of a dB.
     limit = 10.0 ** (ceiling_dbtp / 20.0)

@@ -129,8 +129,8 @@ def render_job(
 
     report(Stage.MASTERING, _RENDER_SHARE + 0.05, message="mastering")
     start = time.perf_counter()
-    mastered = master(stitched.audio, sample_rate)
-    del stitched  # the mastered copy replaces it
+    mastered = master(stitched.audio, sample_rate, in_place=True)  # the stitch is ours
+    del stitched
     t.master_s = time.perf_counter() - start
 
     report(Stage.ENCODING, _RENDER_SHARE + 0.10, message="encoding")
