@@ -147,7 +147,9 @@ def _cmd_compose(args: argparse.Namespace, settings: Settings, console: Console)
     if kind is RequestKind.SONG and spec.kind is not RequestKind.SONG:
         spec = _with_kind(spec, RequestKind.SONG)
     melody = _read_melody(Path(args.melody)) if args.melody else None
-    plan, indices = plan_from_spec(spec, default_style=None, melody=melody)
+    plan, indices = plan_from_spec(
+        spec, default_style=None, max_duration_s=settings.max_duration_s, melody=melody
+    )
     if melody is not None:
         console.print(f"🎤 {escape(str(plan.extra('melody')))}")
     output, fmt = outputs.audio, outputs.format

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from bot.errors import RequestError
 from bot.service.spec import RequestKind, RequestSpec
-from models.melody import Melody
+from models.melody import Melody, MelodyError
 from models.melody.planning import plan_with_melody
 from models.plan import PlanError, SongPlan
 from models.planning import PlanRequest, plan_request
@@ -36,7 +36,8 @@ def plan_from_spec(
     The seed is, in order: ``seed``, the spec's own, a fresh random one.  The same spec and seed
     always give the same plan.  With ``max_duration_s``, whole bars are fitted inside the limit
     (a 300 s request under a 300 s limit is not refused because bar rounding made it 302 s).
-    With ``melody``, the song is built on it (:func:`models.melody.planning.plan_with_melody`).
+    With ``melody``, the song is built on it (:func:`models.melody.planning.plan_with_melody`),
+    inside the limit too: a tune that alone is longer than the limit is a RequestError.
     """
     style = spec.style or default_style
     if style is not None and style not in STYLE_IDS:
@@ -58,21 +59,27 @@ def plan_from_spec(
         form=spec.form,
     )
     try:
-        plan, indices = _plan(request, melody)
+        plan, indices = _plan(request, melody, max_duration_s)
         for _ in range(_FIT_TRIES):
             length_s = rendered_s(plan, indices)
             if max_duration_s is None or length_s <= max_duration_s:
                 break
             wanted_s = request.duration_s if request.duration_s is not None else length_s
             request = replace(request, duration_s=wanted_s - (length_s - max_duration_s) - 0.01)
-            plan, indices = _plan(request, melody)
+            plan, indices = _plan(request, melody, max_duration_s)
     except PlanError as exc:
         raise RequestError(f"I can't plan that: {exc}") from exc
+    except MelodyError as exc:  # the tune alone is longer than the limit
+        raise RequestError(f"I can't fit your melody: {exc}.", detail=repr(exc)) from exc
     return plan, indices
 
 
-def _plan(request: PlanRequest, melody: Melody | None) -> tuple[SongPlan, tuple[int, ...]]:
-    return plan_request(request) if melody is None else plan_with_melody(request, melody)
+def _plan(
+    request: PlanRequest, melody: Melody | None, max_duration_s: float | None
+) -> tuple[SongPlan, tuple[int, ...]]:
+    if melody is None:
+        return plan_request(request)
+    return plan_with_melody(request, melody, max_duration_s=max_duration_s)
 
 
 def rendered_s(plan: SongPlan, indices: tuple[int, ...]) -> float:

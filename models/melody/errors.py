@@ -6,6 +6,7 @@ __all__ = [
     "AbsurdTempo",
     "CorruptFile",
     "DrumsOnly",
+    "LongerThanLimit",
     "MelodyError",
     "NoNotes",
     "NoStablePitch",
@@ -55,6 +56,10 @@ class DrumsOnly(MelodyError):
 
 class NoNotes(MelodyError):
     """A MIDI file (or a transcription) with no notes, or too few to make a tune."""
+
+
+class LongerThanLimit(MelodyError):
+    """The tune alone, at the song's tempo, lasts longer than the song may."""
 
 
 class AbsurdTempo(MelodyError):

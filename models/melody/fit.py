@@ -3,8 +3,10 @@
 :func:`melody_motif` writes the melody as scale degrees (plus chromatic alterations) of its own
 key, so that rendering it in the plan's key transposes it exactly (same mode) or modally (a
 major tune asked for in a minor key).  :func:`fit_plan` puts it into a plan: the sections that
-state the motif are made long enough to hold it whole, their chords are chosen to fit its notes
-(:mod:`models.melody.harmonise`), and the plan's extras say where it came from and what was heard.
+state the motif are made long enough to hold it whole (or, under a duration limit, as many
+whole statements as fit, the tune cut at the end of a section too short for one), their chords
+are chosen to fit its notes (:mod:`models.melody.harmonise`), and the plan's extras say where it
+came from and what was heard.
 """
 
 from __future__ import annotations
@@ -110,9 +112,21 @@ def _plan_pitches(melody: Melody, key: Key) -> list[int]:
 
 
 def fit_plan(
-    plan: SongPlan, melody: Melody, *, key_estimated: bool, bpm_estimated: bool
+    plan: SongPlan,
+    melody: Melody,
+    *,
+    key_estimated: bool,
+    bpm_estimated: bool,
+    trim: bool = False,
+    whole_in: int | None = None,
 ) -> SongPlan:
-    """``plan`` with ``melody`` as its motif, harmonised, in sections that can hold it."""
+    """``plan`` with ``melody`` as its motif, harmonised, in sections that can hold it.
+
+    A stating section becomes the nearest whole number of statements (at least one: it may
+    grow).  With ``trim`` it never grows, except section ``whole_in`` (which holds at least
+    one whole statement): as many whole statements as fit in its planned bars, or, where not
+    even one fits, its planned bars with the tune cut at the section's end — so that a song can
+    be kept inside a duration limit."""
     fitted = melody_motif(melody, plan.key, plan.meter)
     loop = harmonise(
         fitted.motif, fitted.pitch_classes, plan.key, plan.meter, bars=fitted.bars, style=plan.style
@@ -124,7 +138,11 @@ def fit_plan(
         bars = section.bars
         progression = section.progression
         if section.role in STATING_ROLES:
-            bars = max(1, round(bars / fitted.bars)) * fitted.bars  # whole statements
+            if not trim or section.index == whole_in:
+                bars = max(1, round(bars / fitted.bars) if not trim else bars // fitted.bars)
+                bars *= fitted.bars
+            else:
+                bars = (bars // fitted.bars) * fitted.bars or bars
             progression = _tile(loop, bars)
         elif section.role is SectionRole.INTRO and bars >= 2:
             lead_from = bars // 2  # the intro's lead enters halfway (models.embedded.context)
