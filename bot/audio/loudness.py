@@ -143,7 +143,8 @@ class LoudnessModel:
         self._norm = _BLOCK_S * sample_rate
         # Blocks overlap: sum the energy once per segment between consecutive block bounds
         # (float64 accumulation), then each block is a difference of running segment sums.
-        bounds = np.unique(np.concatenate([self._lower, self._upper]))
+        bounds = np.sort(np.concatenate([self._lower, self._upper]))  # np.unique would import
+        bounds = bounds[np.concatenate([[True], bounds[1:] != bounds[:-1]])]  # numpy.ma: 9 ms
         self._starts = bounds[bounds < n]
         self._lower_at = np.searchsorted(self._starts, self._lower)
         self._upper_at = np.searchsorted(self._starts, self._upper)
