@@ -80,11 +80,16 @@ class History(commands.Cog):
         except Exception as exc:
             await send_error(interaction, exc)
             return
-        await interaction.response.send_message(
+        text = (
             f"🧹 Done: deleted {result.clips} clips, {result.jobs} requests and "
-            f"{result.votes} votes of yours (with any melodies you uploaded for them).",
-            ephemeral=True,
+            f"{result.votes} votes of yours (with any melodies you uploaded for them)."
         )
+        if result.melody_sessions:
+            text += (
+                f" The {result.melody_sessions} jam session(s) you started on your melody are "
+                "closed, and the notes of your tune are removed from them and their takes."
+            )
+        await interaction.response.send_message(text, ephemeral=True)
 
 
 async def setup(bot: ComposerBot) -> None:

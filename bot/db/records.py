@@ -359,3 +359,4 @@ class ForgetResult:
     clips: int
     votes: int
     clip_dirs: tuple[str, ...]
+    melody_sessions: int = 0  # jam sessions they started on their melody: closed, tune removed

@@ -15,6 +15,7 @@ from bot.db.records import ClipRecord, SectionResult, SessionClose, SessionRecor
 from bot.db.tables import ClipRow, SessionRow, SessionSectionRow, utcnow
 from bot.db.votes import ranked_clips
 from bot.errors import Forbidden, NotFound, RequestError
+from models.melody.fit import without_melody
 from models.plan import SectionRole, SongPlan
 
 __all__ = ["PODIUM_SIZE", "SessionRepository"]
@@ -190,6 +191,29 @@ class SessionRepository:
             row.status, row.closed_at = "closed", utcnow()
             await s.flush()
             return SessionClose(await _record(s, row), tuple(results))
+
+    async def forget_melodies(self, owner_id: int) -> int:
+        """The jam sessions ``owner_id`` started on their melody lose it (forget-me): the
+        session's plan and its takes' plans get one generated motif and no melody notes, and an
+        open session is closed (its host is gone; no podium is chosen).  Returns how many."""
+        async with self.db.write() as s:
+            rows = list(await s.scalars(select(SessionRow).where(SessionRow.owner_id == owner_id)))
+            forgotten = 0
+            for row in rows:
+                plan = SongPlan.from_dict(row.plan_json)
+                stripped = without_melody(plan)
+                if stripped is plan:
+                    continue
+                row.plan_json = stripped.to_dict()
+                if row.status == "open":
+                    row.status, row.closed_at = "closed", utcnow()
+                for take in await s.scalars(select(ClipRow).where(ClipRow.session_id == row.id)):
+                    taken = SongPlan.from_dict(take.plan_json)
+                    take.plan_json = without_melody(taken, stripped.motif).to_dict()
+                forgotten += 1
+        if forgotten:
+            log.info("forgot the melody of %d jam sessions of user %s", forgotten, owner_id)
+        return forgotten
 
     async def set_song(self, session_id: str, clip_id: str) -> SessionRecord:
         """Record the stitched song made from the chosen clips."""

@@ -311,10 +311,12 @@ class ComposerService:
         return await self.storage.clips.top(guild_id, period, limit=limit)
 
     async def forget(self, user_id: int) -> ForgetResult:
-        """Delete a user's requests, clips and votes, and the clips' files."""
+        """Delete a user's requests, clips and votes, and the clips' files; the jam sessions
+        they started on their melody are closed and lose the tune."""
+        sessions = await self.storage.sessions.forget_melodies(user_id)
         result = await self.storage.users.forget(user_id)
         await asyncio.to_thread(self._remove_clip_dirs, result.clip_dirs)
-        return result
+        return replace(result, melody_sessions=sessions)
 
     def _remove_clip_dirs(self, directories: tuple[str, ...]) -> None:
         root = self.clips_dir.resolve()

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import json
 import math
+import random
 from dataclasses import dataclass, replace
 
+from models.embedded.arrangements import arrangement_for
+from models.embedded.melody import make_motif
 from models.embedded.theory import scale_of
 from models.melody.harmonise import harmonise
 from models.melody.types import Melody
@@ -30,11 +33,21 @@ __all__ = [
     "melody_bpm",
     "melody_motif",
     "plan_melody",
+    "without_melody",
 ]
 
 MOTIF_SOURCE = "melody"  # plan extra "motif_source" when the motif is a user's melody
 MELODY_EXTRA = "melody"  # plan extra: what was heard ("heard 14 notes in E minor at ~92 bpm")
 MELODY_JSON_EXTRA = "melody_json"  # plan extra: the melody itself (a reroll plans on it again)
+#: Plan extras that carry (or describe) a user's melody; ``/forget-me`` removes them.
+MELODY_EXTRAS = (
+    "motif_source",
+    MELODY_EXTRA,
+    "melody_notes",
+    MELODY_JSON_EXTRA,
+    "melody_bar",
+    "melody_estimated",
+)
 #: Sections whose lead opens with the motif as written (see models.embedded.melody).
 STATING_ROLES = (SectionRole.VERSE, SectionRole.CHORUS, SectionRole.CLIMAX)
 
@@ -176,3 +189,16 @@ def plan_melody(plan: SongPlan) -> Melody | None:
     """The user's melody a plan was made on, or None."""
     raw = plan.extra(MELODY_JSON_EXTRA)
     return Melody.from_dict(json.loads(raw)) if raw else None
+
+
+def without_melody(plan: SongPlan, motif: tuple[MotifNote, ...] | None = None) -> SongPlan:
+    """``plan`` with no trace of a user's melody: ``motif``, else one generated from the plan's
+    seed (as the planner writes one), and none of the melody extras.  Plans not made on a
+    melody are returned as they are."""
+    if plan.extra("motif_source") != MOTIF_SOURCE:
+        return plan
+    if motif is None:
+        feel = arrangement_for(plan.style, plan.substyle or None).motif_feel
+        motif = make_motif(random.Random(f"motif:{plan.seed}"), plan.meter, feel, plan.key.mode)
+    extras = tuple((k, v) for k, v in plan.extras if k not in MELODY_EXTRAS)
+    return replace(plan, motif=motif, extras=extras)
