@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from models.melody.analysis import estimate_key, estimate_tempo, quantise
+from models.melody.analysis import estimate_key, estimate_tempo, first_position, quantise
 from models.melody.decode import MAX_BYTES, MAX_DURATION_S, FileKind, decode_audio, sniff
 from models.melody.errors import (
     AbsurdTempo,
@@ -61,7 +61,10 @@ def _from_midi(data: bytes) -> Melody:
     from models.melody.midi_in import read_midi_line
 
     line = read_midi_line(data)
-    notes = tuple(MelodyNote(p, round(s, 4), round(n, 4)) for p, s, n in line.notes)
+    shift = 0.0
+    if line.notes[0][1] == 0:  # on the file's bar line: a pickup written from tick 0?
+        shift = first_position([(s, n) for _p, s, n in line.notes], line.bar_beats)
+    notes = tuple(MelodyNote(p, round(s + shift, 4), round(n, 4)) for p, s, n in line.notes)
     key = estimate_key([(n.pitch, n.length_beats) for n in notes])
     log.info("melody from MIDI track %r: %d notes", line.track, len(notes))
     return Melody(notes, round(line.bpm, 2), key, MelodySource.MIDI, bpm_from_file=True)
@@ -74,7 +77,8 @@ def _from_audio(data: bytes, kind: FileKind) -> Melody:
 
 
 def melody_from_transcription(heard: Transcription) -> Melody:
-    """Notes heard in a recording → a melody: tempo and beat grid, quantised notes, key."""
+    """Notes heard in a recording → a melody: tempo and beat grid, quantised notes placed in
+    their bar (a tune that starts with a pickup starts before the downbeat), key."""
     onsets = [n.onset_s for n in heard.notes]
     fit = estimate_tempo(onsets)
     timed = quantise(onsets, [n.offset_s for n in heard.notes], fit)
@@ -83,6 +87,8 @@ def melody_from_transcription(heard: Transcription) -> Melody:
         if notes and abs(notes[-1].start_beats - start) < 1e-6:
             notes.pop()  # two onsets on one grid point: the later one is the note
         notes.append(MelodyNote(h.pitch, start, length))
+    shift = first_position([(n.start_beats, n.length_beats) for n in notes])  # a pickup?
+    notes = [MelodyNote(n.pitch, n.start_beats + shift, n.length_beats) for n in notes]
     key = estimate_key([(n.pitch, n.length_beats) for n in notes])
     return Melody(tuple(notes), round(fit.bpm, 1), key, MelodySource.AUDIO, heard.tuning_cents)
 

@@ -28,6 +28,7 @@ class MidiLine:
     notes: tuple[tuple[int, float, float], ...]  # (pitch, start beats, length beats)
     bpm: float
     track: str
+    bar_beats: int = 4  # quarter beats per bar, from the file's time signature
 
 
 @dataclass
@@ -146,4 +147,4 @@ def read_midi_line(data: bytes) -> MidiLine:
             f"that melody is {length_s:.0f} s long; a melody can be at most "
             f"{MAX_DURATION_S:.0f} seconds"
         )
-    return MidiLine(notes, bpm, chosen.name)
+    return MidiLine(notes, bpm, chosen.name, bar_beats)
