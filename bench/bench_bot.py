@@ -271,12 +271,14 @@ def worker_split(runs: int) -> dict[str, float]:
     from bot.runtime.jobs import AudioFormat, OutputSpec, RenderJob
     from bot.runtime.pipeline import Timings, render_job
     from bot.service.planning import plan_from_spec
-    from bot.settings import Settings
+    from bot.settings import WORKER_SOUNDFONT, Settings
     from models.base import BackendConfig
     from models.factory import load_backend
 
-    settings = Settings()
-    config = BackendConfig(sample_rate=settings.sample_rate, soundfont=settings.soundfont)
+    settings = Settings()  # the workers' SoundFont ($COMPOSER_SOUNDFONT, else the fullest)
+    config = BackendConfig(
+        sample_rate=settings.sample_rate, soundfont=settings.soundfont_or(WORKER_SOUNDFONT)
+    )
     backend = load_backend("embedded", config)
     stages: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:

@@ -128,7 +128,8 @@ async def main(argv: list[str]) -> None:
     args = p.parse_args(argv)
     jobs = make_jobs(args.jobs, args.duration_s)
     with tempfile.TemporaryDirectory(prefix="bench-pool-") as tmp:
-        settings = Settings(data_dir=Path(tmp))
+        # the pool's own costs, not a big SoundFont's load (workers default to the fullest)
+        settings = Settings(data_dir=Path(tmp), soundfont=Path("timgm6mb"))
         print(f"{args.jobs} jobs of one ~{args.duration_s:g} s section each, Ogg output\n")
         await overhead(settings, jobs[:4], args.repeats)
         print()

@@ -212,7 +212,8 @@ async def end_to_end(root: Path, jobs: int, duration_s: float, skip_pool: bool) 
         from bot.runtime.pool import WorkerPool
 
         for workers in (1, 2):
-            settings = Settings(data_dir=root / f"pool{workers}")
+            # the queue's own costs, not a big SoundFont's load (workers default to the fullest)
+            settings = Settings(data_dir=root / f"pool{workers}", soundfont=Path("timgm6mb"))
             async with WorkerPool(settings, cpu_workers=workers) as pool:
                 fresh = [RenderJob.from_dict({**r.to_dict(), "clip_id": new_id()}) for r in renders]
                 elapsed = await through_scheduler(root, f"pool-{workers}", pool, fresh)

@@ -40,7 +40,8 @@ async def main() -> None:
     ray.init(num_cpus=2, include_dashboard=False, configure_logging=False, log_to_driver=False)
     print(f"local Ray start: {time.perf_counter() - t0:.2f} s")
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp))
+        # the executor's own costs, not a big SoundFont's load (workers default to the fullest)
+        settings = Settings(data_dir=Path(tmp), soundfont=Path("timgm6mb"))
         backend = load_backend("embedded", BackendConfig(sample_rate=settings.sample_rate))
         render_job(fresh(jobs[0]), backend, settings.clips_dir)  # warm this process
         executor = RayExecutor(settings, cpu_workers=1)
