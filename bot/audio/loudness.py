@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import numpy.typing as npt
@@ -103,25 +104,42 @@ def _k_weighting_ir(rate: int) -> FloatArray:
 def _k_weighted_energy(x: FloatArray, rate: int) -> npt.NDArray[np.float32]:
     """Per-frame energy of ``x`` (frames, channels) after the K-weighting filter, summed over
     channels (BS.1770 weights L and R by 1.0).  Overlap-save FFT convolution, block by block in
-    float32: the filtered signal itself is never stored."""
+    float32: the filtered signal itself is never stored.  Channels after the first run on helper
+    threads (numpy's FFT releases the GIL: mastering is otherwise alone on the cores) and are
+    added in channel order, so the sum is the same bytes every time."""
     ir = _k_weighting_ir(rate).astype(np.float32)
-    taps = ir.size
-    step = _FFT_BLOCK - taps + 1
-    n = x.shape[0]
     spectrum = np.fft.rfft(ir, _FFT_BLOCK)
+    if x.shape[1] == 1:
+        return _channel_energy(x[:, 0], spectrum, ir.size)
+    with ThreadPoolExecutor(max_workers=x.shape[1] - 1, thread_name_prefix="loudness") as pool:
+        others = [
+            pool.submit(_channel_energy, x[:, channel], spectrum, ir.size)
+            for channel in range(1, x.shape[1])
+        ]
+        energy = _channel_energy(x[:, 0], spectrum, ir.size)
+        for other in others:
+            energy += other.result()
+    return energy
+
+
+def _channel_energy(
+    column: FloatArray, spectrum: npt.NDArray[np.complexfloating], taps: int
+) -> npt.NDArray[np.float32]:
+    """Per-frame energy of one channel after the filter whose spectrum (``_FFT_BLOCK`` points)
+    is ``spectrum`` and whose response is ``taps`` long."""
+    step = _FFT_BLOCK - taps + 1
+    n = column.shape[0]
     energy = np.zeros(n, np.float32)
     lead = np.zeros(taps - 1, np.float32)  # the first block starts on silence
-    for channel in range(x.shape[1]):
-        column = x[:, channel]
-        for start in range(0, n, step):
-            # the column from start - (taps - 1), read in place (no padded copy of the signal)
-            if start == 0:
-                block = np.concatenate([lead, column[: _FFT_BLOCK - lead.size]], dtype=np.float32)
-            else:
-                block = column[start - lead.size : start - lead.size + _FFT_BLOCK]
-            y = np.fft.irfft(np.fft.rfft(block, _FFT_BLOCK) * spectrum, _FFT_BLOCK)
-            valid = y[taps - 1 : taps - 1 + min(step, n - start)]
-            energy[start : start + valid.size] += np.square(valid, dtype=np.float32)
+    for start in range(0, n, step):
+        # the column from start - (taps - 1), read in place (no padded copy of the signal)
+        if start == 0:
+            block = np.concatenate([lead, column[: _FFT_BLOCK - lead.size]], dtype=np.float32)
+        else:
+            block = column[start - lead.size : start - lead.size + _FFT_BLOCK]
+        y = np.fft.irfft(np.fft.rfft(block, _FFT_BLOCK) * spectrum, _FFT_BLOCK)
+        valid = y[taps - 1 : taps - 1 + min(step, n - start)]
+        energy[start : start + valid.size] += np.square(valid, dtype=np.float32)
     return energy
 
 
