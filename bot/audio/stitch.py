@@ -45,12 +45,13 @@ def resample(audio: AudioArray, from_rate: int, to_rate: int) -> AudioArray:
     return out
 
 
-def fade_out(audio: AudioArray, frames: int) -> AudioArray:
-    """Return ``audio`` with its last ``frames`` faded to silence (half-cosine)."""
+def fade_out(audio: AudioArray, frames: int, *, in_place: bool = False) -> AudioArray:
+    """Return ``audio`` with its last ``frames`` faded to silence (half-cosine); ``in_place``:
+    fade ``audio`` itself instead of a copy."""
     frames = min(frames, audio.shape[0])
     if frames <= 0:
         return audio
-    out = audio.copy()
+    out = audio if in_place else audio.copy()
     ramp = 0.5 * (1.0 + np.cos(np.linspace(0.0, math.pi, frames, dtype=np.float32)))
     out[-frames:] *= ramp[:, None]
     return out
@@ -104,5 +105,5 @@ def stitch(
         out[start : start + audio.shape[0]] += audio * gain[:, None]
     # Trim to where sound remains (the last section's tail) and fade the very end.
     end = starts[-1] + parts[-1][0].shape[0]
-    out = fade_out(out[:end], round(end_fade_s * rate))
+    out = fade_out(out[:end], round(end_fade_s * rate), in_place=True)  # our own buffer
     return StitchResult(out, rate, seams, starts[-1] + parts[-1][1])
