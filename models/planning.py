@@ -41,7 +41,7 @@ from models.plan import (
     SectionRole,
     SongPlan,
 )
-from models.song_forms import allocate_bars, choose_form, min_song_bars
+from models.song_forms import allocate_bars, choose_form, min_song_bars, section_form
 from models.styles import STYLE_IDS, StyleInfo, style_info
 from models.substyles import SubStyle, choose_substyle
 
@@ -145,14 +145,6 @@ _ROLE_ENERGY = {
     SectionRole.CLIMAX: 1.0,
     SectionRole.OUTRO: 0.42,
 }
-_FULL_FORM = (
-    SectionRole.INTRO,
-    SectionRole.VERSE,
-    SectionRole.CHORUS,
-    SectionRole.BRIDGE,
-    SectionRole.CLIMAX,
-    SectionRole.OUTRO,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,7 +283,7 @@ def plan_request(req: PlanRequest) -> tuple[SongPlan, tuple[int, ...]]:
     else:
         duration = _duration(req, DEFAULT_SECTION_S)
         wanted = req.section or SectionRole.CHORUS
-        form = _FULL_FORM
+        form = section_form(sub.forms, wanted)
         default_bars = {SectionRole.INTRO: 4, SectionRole.OUTRO: 4, SectionRole.BRIDGE: 4}
         sizes = [default_bars.get(r, 8) for r in form]
         index = form.index(wanted)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from models.plan import SectionRole
 from models.substyles import FORMS
 
-__all__ = ["MIN_BARS_PER_SECTION", "allocate_bars", "choose_form", "parse_form"]
+__all__ = ["MIN_BARS_PER_SECTION", "allocate_bars", "choose_form", "parse_form", "section_form"]
 
 #: A templated form needs about this many bars per section on average (a phrase or so).
 MIN_BARS_PER_SECTION = 4.0
@@ -100,3 +100,17 @@ def allocate_bars(form: tuple[SectionRole, ...], total_bars: int) -> list[int]:
 def min_song_bars(form: tuple[SectionRole, ...]) -> int:
     """The fewest bars a named form can be played in (two per section)."""
     return max(3, math.ceil(2 * len(form)))
+
+
+_FULL_FORM = parse_form("intro verse chorus bridge climax outro")
+
+
+def section_form(family: str, role: SectionRole) -> tuple[SectionRole, ...]:
+    """The form a single requested section is planned in: the longest form of the sub-style's
+    family that has ``role`` (a house drop comes after a breakdown, a jazz bridge after two A
+    sections), else intro → verse → chorus → bridge → climax → outro."""
+    for text in FORMS.get(family, ()):
+        form = parse_form(text)
+        if role in form:
+            return form
+    return _FULL_FORM

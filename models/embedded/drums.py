@@ -7,15 +7,18 @@ before another section gets a fill and the first downbeat of a new section a cra
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from models.embedded.context import PartContext, SectionContext
-from models.embedded.grooves import GROOVES, Groove
+from models.embedded.grooves import GROOVES, Groove, Line
+from models.embedded.ornaments import ornaments_of
 from models.embedded.parts import PartOutput, ms_to_q
 from models.embedded.score import Note
-from models.plan import SectionRole
+from models.plan import SectionRole, SongPlan
 from models.substyles import SUBSTYLES
 
 __all__ = ["DRUM_PATTERNS"]
@@ -218,6 +221,46 @@ def _fill(sec: SectionContext, name: str, energy: float, rng: np.random.Generato
     return hits
 
 
+@dataclass(frozen=True, slots=True)
+class _Picks:
+    """The seed's ornaments of one song's groove (see :class:`.grooves.Ornaments`)."""
+
+    hats: tuple[str, str] | None
+    kick: str | None
+    layers: tuple[Line, ...]
+    ghost: str | None
+
+
+def _picks(name: str, plan: SongPlan) -> _Picks | None:
+    """One choice per song (not per bar), so a seed's groove is a groove, not noise.  Drawn from
+    what a variation keeps (motif, tempo, palette): a variation keeps its groove, a reroll not."""
+    orn = ornaments_of(name)
+    if orn is None:
+        return None
+    palette = ",".join(p.name for p in plan.instruments)
+    rng = random.Random(f"drums:{name}:{plan.bpm}:{palette}:{plan.motif!r}")
+    hats = rng.choice((None, *orn.hats)) if orn.hats else None
+    kick = rng.choice((None, *orn.kicks)) if orn.kicks else None
+    layers = tuple(rng.sample(orn.layers, min(len(orn.layers), rng.randint(1, 2))))
+    ghost = rng.choice((None, *orn.ghosts)) if orn.ghosts else None
+    return _Picks(hats, kick, layers, ghost)
+
+
+def _ornament(hits: list[Hit], picks: _Picks, energy: float) -> list[Hit]:
+    """The backbone of ``hits`` with the seed's hats, kick, percussion and ghost notes."""
+    if picks.hats is not None and any(h[1] == HAT for h in hits):
+        hits = [h for h in hits if h[1] != HAT]
+        hits += _grid(picks.hats[0] if energy < 0.7 else picks.hats[1], HAT)
+    if picks.kick is not None:
+        hits = [h for h in hits if h[1] != KICK] + _grid(picks.kick, KICK)
+    for line in picks.layers:
+        if energy + 1e-9 >= line.lo:
+            hits += _grid(line.pattern[:16], line.drum)
+    if picks.ghost is not None and energy >= 0.4:
+        hits += _grid(picks.ghost, SNARE)
+    return hits
+
+
 def _is_breakdown(sec: SectionContext) -> bool:
     """The bridge of a dance track (house, dance-pop, darksynth) is a breakdown before the drop."""
     sub = SUBSTYLES.get(sec.plan.substyle)
@@ -243,6 +286,7 @@ def drums(ctx: PartContext) -> PartOutput:
     if table is not None:
         crash, fill_name = table.crash, table.fill
     breakdown = table is not None and _is_breakdown(sec)
+    picks = _picks(name, sec.plan)
     for bar in range(sec.bars):
         if not sec.active(ctx.spec, bar):
             continue
@@ -258,6 +302,8 @@ def drums(ctx: PartContext) -> PartOutput:
             hits = _table(table, bar, energy, rng)
         else:
             hits = groove(sec, energy, rng)
+        if picks is not None and sec.bar_q == 4.0:
+            hits = _ornament(hits, picks, energy)
         if breakdown:  # the kick drops out until the drop; the last bar builds a snare roll
             hits = [h for h in hits if h[1] not in (KICK, KICK2)]
             if bar == sec.bars - 1:
