@@ -48,7 +48,14 @@ async def _serve(root: Path) -> None:
         )
         for clip in clips[:4]:
             await w.storage.sessions.add_clip(session.id, clip.id)
-        info = {"url": w.url, "clip": clips[0].id, "session": session.id, "guild": GALLERY}
+        for clip in clips:  # makers' display names, as the pages show them
+            await w.storage.members.remember(GALLERY, clip.user_id, f"Maker {clip.user_id}")
+        info = {
+            "url": w.url,
+            "clip": clips[0].web_key,
+            "session": session.web_key,
+            "guild": GALLERY,
+        }
         print(json.dumps(info), flush=True)
         await asyncio.to_thread(sys.stdin.read)  # until the parent closes our stdin
 

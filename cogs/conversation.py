@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.errors import ComposerError, RequestError
 from bot.parsing import help_text
 from bot.service.requests import Requester
+from cogs.flow import display_name_of
 from cogs.melody_upload import read_attachment
 from cogs.ui import queued_text
 
@@ -66,6 +67,7 @@ class Conversation(commands.Cog):
             original_message_id=message.id,
             is_admin=isinstance(message.author, discord.Member)
             and message.author.guild_permissions.manage_guild,
+            display_name=display_name_of(message.author),
         )
         service = self.bot.service
         upload = _melody_attachment(message)

@@ -106,13 +106,14 @@ class DiscordDeliverer:
         view = self._view(job)
         async with view.lock:
             tally = await self.bot.storage.votes.tally(clip.id)
+            page_url = await self._page_url(clip)
             content = f"<@{job.user_id}> here it is!"
             kwargs: dict[str, Any] = {
                 "content": content,
-                "embed": clip_embed(clip, tally, requester_id=job.user_id),
+                "embed": clip_embed(clip, tally, requester_id=job.user_id, page_url=page_url),
                 "view": clip_view(clip, tally),
             }
-            message = await self._final(job, view, kwargs, clip)
+            message = await self._final(job, view, kwargs, clip, page_url)
             view.rank = _FINAL
             self._views.pop(job.id, None)
         if message is not None:
@@ -188,12 +189,17 @@ class DiscordDeliverer:
             return False
 
     async def _final(
-        self, job: JobRecord, view: _JobView, kwargs: dict[str, Any], clip: ClipRecord
+        self,
+        job: JobRecord,
+        view: _JobView,
+        kwargs: dict[str, Any],
+        clip: ClipRecord,
+        page_url: str | None,
     ) -> int | None:
         for with_audio in (True, False):
             attach = clip_files(clip, audio=with_audio)
             if not with_audio:
-                note, attach = await self._oversize_fallback(job, clip, attach)
+                note, attach = self._oversize_fallback(job, page_url, attach)
                 kwargs["content"] += note
             try:
                 editable = self._token_alive(job, view) or not job.interaction_token
@@ -210,18 +216,23 @@ class DiscordDeliverer:
                 raise
         return None
 
-    async def _oversize_fallback(
-        self, job: JobRecord, clip: ClipRecord, attach: list[discord.File]
+    async def _page_url(self, clip: ClipRecord) -> str | None:
+        """The clip's web page, where its server's gallery is on and the bot serves pages (or
+        names a ``public_url``); None elsewhere."""
+        base = self.bot.settings.web_url
+        if not base or clip.guild_id is None:
+            return None
+        if not (await self.bot.storage.guilds.settings(clip.guild_id)).gallery:
+            return None
+        return f"{base}/c/{clip.web_key}"
+
+    def _oversize_fallback(
+        self, job: JobRecord, page_url: str | None, attach: list[discord.File]
     ) -> tuple[str, list[discord.File]]:
         """The audio did not fit the upload limit.  Link fallback: where the server's gallery
         is on, the message links to the clip's page (which plays it) and keeps only the files
         that fit; elsewhere the message carries the MIDI file."""
-        base = self.bot.settings.web_url
-        if (
-            base
-            and clip.guild_id
-            and (await self.bot.storage.guilds.settings(clip.guild_id)).gallery
-        ):
+        if page_url:
             self.bot.metrics.upload_fallback(UploadFallback.LINK)
             limit = job.render.output.max_bytes
             fits = [f for f in attach if limit is None or _size(f) <= limit]
@@ -229,7 +240,7 @@ class DiscordDeliverer:
                 dropped.close()
             note = (
                 "\n🔗 The audio file is larger than this server's upload limit — "
-                f"listen to it and download it here: {base}/c/{clip.id}"
+                f"listen to it and download it here: {page_url}"
             )
             return note, fits
         self.bot.metrics.upload_fallback(UploadFallback.MIDI_ONLY)

@@ -24,7 +24,15 @@ from cogs.ui import queued_text
 if TYPE_CHECKING:
     from cogs.app import ComposerBot
 
-__all__ = ["accept_job", "acknowledge", "bot_of", "requester", "respond", "send_error"]
+__all__ = [
+    "accept_job",
+    "acknowledge",
+    "bot_of",
+    "display_name_of",
+    "requester",
+    "respond",
+    "send_error",
+]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +45,12 @@ def bot_of(interaction: discord.Interaction[Any]) -> ComposerBot:
     # The client is always the ComposerBot (cogs are only loaded into it); a cast, not an import,
     # so that this module does not reach up to the composition root at run time.
     return cast("ComposerBot", interaction.client)
+
+
+def display_name_of(user: discord.User | discord.Member) -> str | None:
+    """What pages may call a person: their server nickname, else their global display name;
+    never the username or id (None when they have neither)."""
+    return getattr(user, "nick", None) or user.global_name or None
 
 
 def requester(
@@ -56,6 +70,7 @@ def requester(
         interaction_created_at=interaction.created_at,
         progress_message_id=progress_message_id,
         is_admin=bool(interaction.guild_id and perms.manage_guild),
+        display_name=display_name_of(interaction.user),
     )
 
 

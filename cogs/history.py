@@ -82,7 +82,8 @@ class History(commands.Cog):
             return
         text = (
             f"🧹 Done: deleted {result.clips} clips, {result.jobs} requests and "
-            f"{result.votes} votes of yours (with any melodies you uploaded for them)."
+            f"{result.votes} votes of yours (with any melodies you uploaded for them, and the "
+            "display name the web pages showed)."
         )
         if result.melody_sessions:
             text += (

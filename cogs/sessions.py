@@ -111,6 +111,8 @@ class Sessions(commands.GroupCog, group_name="session", group_description="Commu
         try:
             if not isinstance(channel, discord.TextChannel):
                 raise RequestError("Jam sessions start in a text channel (not a thread or a DM).")
+            # After the acknowledgement: the host's name for the web pages.
+            await self.bot.storage.members.remember(who.guild_id, who.user_id, who.display_name)
             thread = await channel.create_thread(
                 name=session.name[:100],
                 type=discord.ChannelType.public_thread,

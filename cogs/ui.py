@@ -87,8 +87,11 @@ def clip_embed(
     *,
     requester_id: int | None = None,
     with_waveform: bool = True,
+    page_url: str | None = None,
 ) -> discord.Embed:
-    embed = discord.Embed(title=f"🎵 {clip_title(clip)}", colour=ACCENT)
+    """``page_url``: the clip's web page (where the server's gallery is on): the title links
+    to it and a line shows it."""
+    embed = discord.Embed(title=f"🎵 {clip_title(clip)}", colour=ACCENT, url=page_url)
     if requester_id is not None:
         embed.description = f"for <@{requester_id}>"
     minutes, seconds = divmod(round(clip.duration_s), 60)
@@ -115,6 +118,8 @@ def clip_embed(
         estimated = clip.plan.extra("melody_estimated")
         note = f"\n{' and '.join(estimated.split(','))} estimated from it" if estimated else ""
         embed.add_field(name="Melody", value=f"{heard[0].upper()}{heard[1:]}{note}", inline=False)
+    if page_url:
+        embed.add_field(name="Web page", value=f"🔗 {page_url}", inline=False)
     if with_waveform and clip.waveform_path and Path(clip.waveform_path).exists():
         embed.set_image(url="attachment://waveform.png")
     embed.set_footer(text=f"/show id:{clip.id} · {clip.size_bytes / 1024:.0f} KiB")

@@ -9,9 +9,10 @@ import pytest
 from alembic.config import main as alembic_main
 from sqlalchemy import inspect, text
 
-from bot.db import Database, current, downgrade, schema_diff, upgrade
+from bot.db import Database, Storage, current, downgrade, schema_diff, upgrade
 from bot.db.migrate import head
 from bot.db.tables import Base
+from tests.test_db_repos import GUILD, make_clip
 from tests.test_db_support import DATABASES, fresh_url, sqlite_url
 
 TABLES = {
@@ -23,6 +24,7 @@ TABLES = {
     "votes",
     "sessions",
     "session_sections",
+    "member_names",
 }
 
 
@@ -96,3 +98,60 @@ def test_the_alembic_command_line_uses_the_packaged_migrations(tmp_path: Path) -
     assert asyncio.run(current(url)) == head()
     alembic_main(["-c", str(ini), "-x", f"url={url}", "downgrade", "base"])
     assert asyncio.run(current(url)) is None
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+async def test_0003_keeps_every_row_down_and_up_and_old_rows_keep_short_links(
+    kind: str, tmp_path: Path
+) -> None:
+    """Display names and web tokens come and go without touching clips, votes or sessions (no
+    table is rebuilt, so no ON DELETE action fires); rows from before 0003 get no token and are
+    found by their short ids."""
+    url = await fresh_url(kind, tmp_path)
+    await upgrade(url)
+    db = Database.from_url(url)
+    try:
+        store = Storage(db)
+        clip = await make_clip(db, tmp_path, 7, display_name="Nina")
+        assert clip.web_token is not None
+        session = await store.sessions.create(
+            guild_id=GUILD, parent_channel_id=1, owner_id=7, name="Jam", plan=clip.plan
+        )
+        await store.sessions.add_clip(session.id, clip.id)
+        await store.votes.toggle(clip.id, 8, 1)
+        assert await store.members.names(GUILD, [7]) == {7: "Nina"}
+    finally:
+        await db.close()
+
+    await downgrade(url, "0002")
+    assert "member_names" not in await _tables(url)
+    db = Database.from_url(url)
+    try:
+        async with db.read() as s:
+            cols = await s.run_sync(
+                lambda sync: {c["name"] for c in inspect(sync.connection()).get_columns("clips")}
+            )
+            assert "web_token" not in cols
+            assert (await s.execute(text("SELECT count(*) FROM votes"))).scalar() == 1
+            session_of = text("SELECT session_id FROM clips WHERE id = :id")
+            assert (await s.execute(session_of, {"id": clip.id})).scalar() == session.id
+    finally:
+        await db.close()
+
+    await upgrade(url)
+    assert await schema_diff(url) == []
+    db = Database.from_url(url)
+    try:
+        store = Storage(db)
+        legacy = await store.clips.for_web(clip.id)
+        assert legacy is not None and legacy.web_token is None and legacy.session_id == session.id
+        assert (await store.votes.tally(clip.id)).up == 1
+        legacy_session = await store.sessions.for_web(session.id)
+        assert legacy_session is not None and legacy_session.web_key == session.id
+        assert await store.members.names(GUILD, [7]) == {}  # names start afresh
+        fresh = await make_clip(db, tmp_path, 7, section=2)
+        assert fresh.web_token is not None
+        assert await store.clips.for_web(fresh.id) is None  # tokened: no short-id link
+        assert await store.clips.for_web(fresh.web_token) == fresh
+    finally:
+        await db.close()

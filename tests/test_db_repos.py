@@ -55,6 +55,7 @@ async def make_clip(
     session_id: str | None = None,
     session_role: SectionRole | None = None,
     parent: str | None = None,
+    display_name: str | None = None,
 ) -> ClipRecord:
     """A clip made the way the scheduler makes one: insert, claim, complete."""
     store = Storage(db)
@@ -68,6 +69,7 @@ async def make_clip(
             session_role=session_role,
             parent_clip_id=parent,
             relation=ClipRelation.REROLL if parent else None,
+            display_name=display_name,
         ),
         limits=LIMITS,
         max_attempts=3,

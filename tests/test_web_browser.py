@@ -46,6 +46,9 @@ pytestmark = pytest.mark.skipif(
 
 T = TypeVar("T")
 
+#: A hostile display name: markup, a right-to-left override and more than Discord allows.
+HOSTILE_NAME = "<script>alert(1)</script>\u202eevil" + "W" * 150
+
 
 @dataclass
 class Served:
@@ -61,8 +64,18 @@ class Served:
 
 
 async def _populate(world: WebWorld) -> tuple[dict[str, ClipRecord], str]:
-    clips = {name: await world.render(seed=seed) for name, seed in (("a", 3), ("b", 4), ("c", 5))}
-    clips["reroll"] = await world.render(seed=6, parent=clips["a"], relation=ClipRelation.REROLL)
+    makers = {"a": (11, HOSTILE_NAME), "b": (12, "Bea"), "c": (13, None)}
+    clips = {
+        name: await world.render(seed=seed, user_id=makers[name][0], display_name=makers[name][1])
+        for name, seed in (("a", 3), ("b", 4), ("c", 5))
+    }
+    clips["reroll"] = await world.render(
+        seed=6,
+        parent=clips["a"],
+        relation=ClipRelation.REROLL,
+        user_id=11,
+        display_name=HOSTILE_NAME,  # each request records the name anew
+    )
     clips["hidden"] = await world.render(seed=7, guild_id=HIDDEN)
     voter = iter(range(500, 600))
     for name, votes in (("a", 2), ("b", -1), ("c", 3), ("reroll", 1)):
@@ -79,7 +92,7 @@ async def _populate(world: WebWorld) -> tuple[dict[str, ClipRecord], str]:
     )
     for name in ("a", "b", "c"):
         await world.storage.sessions.add_clip(session.id, clips[name].id)
-    return clips, session.id
+    return clips, session.web_key
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +187,7 @@ audio.play().then(
 
 def test_clip_page_plays_seeks_and_shows_the_clip(browser: Any, served: Served) -> None:
     clip = served.clips["a"]
-    browser.get(f"{served.world.url}/c/{clip.id}")
+    browser.get(f"{served.world.url}/c/{clip.web_key}")
     WebDriverWait(browser, WAIT_S).until(
         lambda d: d.execute_script("return document.getElementById('player').readyState >= 1")
     )
@@ -212,7 +225,7 @@ def test_clip_page_plays_seeks_and_shows_the_clip(browser: Any, served: Served) 
 def test_midi_download_is_the_clips_midi(browser: Any, served: Served, downloads: Path) -> None:
     clip = served.clips["b"]
     assert clip.midi_path is not None
-    browser.get(f"{served.world.url}/c/{clip.id}")
+    browser.get(f"{served.world.url}/c/{clip.web_key}")
     browser.find_element(By.ID, "download-midi").click()
     target = downloads / f"composer-{clip.id}.mid"
     deadline = time.monotonic() + WAIT_S
@@ -237,17 +250,50 @@ def test_leaderboard_lists_clips_in_vote_order(browser: Any, served: Served) -> 
     assert "Friday night jam" in browser.find_element(By.TAG_NAME, "h1").text
     takes = browser.find_elements(By.CSS_SELECTOR, "section li[data-clip]")
     assert [li.get_attribute("data-clip") for li in takes] == [c["c"].id, c["a"].id, c["b"].id]
+    makers = [
+        [e.text for e in li.find_elements(By.CLASS_NAME, "creator")]
+        for li in browser.find_elements(By.CSS_SELECTOR, "section li[data-clip]")
+    ]
+    stored = HOSTILE_NAME[:100]  # names are kept to 100 characters
+    assert makers == [[], [stored], ["Bea"]]  # c has no display name: no creator shown
     assert csp_violations(browser) == []
     screenshots(browser, "session")
 
 
+def test_a_hostile_display_name_is_text_and_stays_in_its_box(browser: Any, served: Served) -> None:
+    clip = served.clips["a"]
+    try:
+        for width, height in (DESKTOP, PHONE):
+            browser.set_window_size(width, height)
+            browser.get(f"{served.world.url}/c/{clip.web_key}")
+            creator = browser.find_element(By.ID, "creator")
+            # The markup is shown as text: no script element was made from it, nothing ran.
+            assert creator.get_attribute("textContent") == HOSTILE_NAME[:100]
+            assert creator.find_elements(By.XPATH, "./*") == []
+            assert browser.execute_script("return document.scripts.length") == 1  # player.js
+            # Its direction is isolated (the override cannot flip the text after it) and the
+            # long name wraps inside the card instead of widening the page.
+            assert creator.tag_name == "bdi"
+            assert creator.value_of_css_property("unicode-bidi") == "isolate"
+            page_width = browser.execute_script("return document.documentElement.scrollWidth")
+            viewport = browser.execute_script("return document.documentElement.clientWidth")
+            assert page_width <= viewport, (page_width, viewport)
+            card = browser.find_element(By.CSS_SELECTOR, "article.card")
+            right = creator.rect["x"] + creator.rect["width"]
+            assert right <= card.rect["x"] + card.rect["width"] + 1
+        assert csp_violations(browser) == []
+        screenshots(browser, "clip-hostile-name")  # and it never scrolls sideways
+    finally:
+        browser.set_window_size(*DESKTOP)
+
+
 def test_a_gallery_that_is_off_answers_404(browser: Any, served: Served) -> None:
     hidden = served.clips["hidden"]
-    for path in (f"/c/{hidden.id}", f"/g/{HIDDEN}/top?period=week"):
+    for path in (f"/c/{hidden.web_key}", f"/g/{HIDDEN}/top?period=week"):
         browser.get(f"{served.world.url}{path}")
         assert browser.title.startswith("404")
         assert browser.find_element(By.TAG_NAME, "h1").text == "Not found"
         assert not browser.find_elements(By.TAG_NAME, "audio")
     screenshots(browser, "not-found")
-    status, _, _ = served.call(served.world.get(f"/c/{hidden.id}"))
+    status, _, _ = served.call(served.world.get(f"/c/{hidden.web_key}"))
     assert status == 404

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 
 UPLOAD_LIMIT = 20_000  # bytes: a 12-second clip does not fit even as 24 kb/s Opus
 RESULT_TIMEOUT_S = 90.0
-LINK = re.compile(r"(http://127\.0\.0\.1:\d+)/c/([0-9a-z]+)")
+LINK = re.compile(r"(http://127\.0\.0\.1:\d+)/c/([A-Za-z0-9_-]{22})")  # a web token
 
 
 def free_port() -> int:
@@ -70,7 +70,8 @@ async def test_a_result_too_large_to_upload_is_linked_to_its_page(
         assert found.group(1) == settings.web_url
         assert not any(a.filename.endswith(".ogg") for a in result.attachments)
         assert all(a.size <= UPLOAD_LIMIT for a in result.attachments)
-        clip = await bot.storage.clips.require(found.group(2))
+        clip = await bot.storage.clips.for_web(found.group(2))
+        assert clip is not None and clip.web_token == found.group(2)
         assert clip.size_bytes > UPLOAD_LIMIT and clip.duration_s >= 12.0
         async with http.get(found.group(0)) as page:
             assert page.status == 200 and clip.key in await page.text()

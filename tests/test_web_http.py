@@ -56,7 +56,7 @@ async def test_clip_page_facts_lineage_and_open_graph(tmp_path: Path) -> None:
         await w.storage.votes.toggle(clip.id, 21, 1)
         await w.storage.votes.toggle(clip.id, 22, 1)
         await w.storage.votes.toggle(clip.id, 23, -1)
-        status, headers, body = await w.get(f"/c/{clip.id.upper()}")  # ids are case-blind
+        status, headers, body = await w.get(f"/c/{clip.web_key}")
         assert status == 200 and headers["Content-Type"].startswith("text/html")
         assert_strict(headers)
         html = body.decode()
@@ -64,52 +64,52 @@ async def test_clip_page_facts_lineage_and_open_graph(tmp_path: Path) -> None:
         for fact in (clip.key, f"{clip.bpm:g} bpm", clip.meter, str(clip.seed), "Lo-fi Lounge"):
             assert fact in html
         assert re.search(r'id="up">2<', html) and re.search(r'id="down">1<', html)
-        assert page.meta["og:audio"] == f"{w.url}/c/{clip.id}/audio"
+        assert page.meta["og:audio"] == f"{w.url}/c/{clip.web_key}/audio"
         assert page.meta["og:audio:type"] == "audio/ogg"
-        assert page.meta["og:image"] == f"{w.url}/c/{clip.id}/waveform.png"
-        assert page.meta["og:url"] == f"{w.url}/c/{clip.id}"
+        assert page.meta["og:image"] == f"{w.url}/c/{clip.web_key}/waveform.png"
+        assert page.meta["og:url"] == f"{w.url}/c/{clip.web_key}"
         assert page.meta["twitter:card"] == "summary_large_image"
         assert clip.key in page.meta["og:description"]
         assert page.rows == [child.id]  # the reroll made from it
         assert all(s.get("src", "").startswith("/static/") for s in page.scripts)  # type: ignore[union-attr]
         assert str(clip.user_id) not in html  # no user ids on pages
-        child_page = parse((await w.get(f"/c/{child.id}"))[2])
+        child_page = parse((await w.get(f"/c/{child.web_key}"))[2])
         assert child_page.rows == [clip.id]  # its parent
-        assert "Reroll of" in (await w.get(f"/c/{child.id}"))[2].decode()
+        assert "Reroll of" in (await w.get(f"/c/{child.web_key}"))[2].decode()
 
 
 async def test_files_serve_range_requests_and_downloads(tmp_path: Path) -> None:
     async with web_world(tmp_path) as w:
         clip = await w.render(seed=5)
         audio = read_bytes(clip.audio_path)
-        status, headers, body = await w.get(f"/c/{clip.id}/audio")
+        status, headers, body = await w.get(f"/c/{clip.web_key}/audio")
         assert status == 200 and body == audio
         assert headers["Accept-Ranges"] == "bytes" and headers["Content-Type"] == "audio/ogg"
         assert "Content-Disposition" not in headers
         assert_strict(headers)
         status, headers, body = await w.get(
-            f"/c/{clip.id}/audio", headers={"Range": "bytes=100-1099"}
+            f"/c/{clip.web_key}/audio", headers={"Range": "bytes=100-1099"}
         )
         assert status == 206 and body == audio[100:1100]
         assert headers["Content-Range"] == f"bytes 100-1099/{len(audio)}"
-        status, _, body = await w.get(f"/c/{clip.id}/audio", headers={"Range": "bytes=-64"})
+        status, _, body = await w.get(f"/c/{clip.web_key}/audio", headers={"Range": "bytes=-64"})
         assert status == 206 and body == audio[-64:]
         status, _, _ = await w.get(
-            f"/c/{clip.id}/audio", headers={"Range": f"bytes={len(audio) + 10}-"}
+            f"/c/{clip.web_key}/audio", headers={"Range": f"bytes={len(audio) + 10}-"}
         )
         assert status == 416
-        status, headers, _ = await w.get(f"/c/{clip.id}/audio?download")
+        status, headers, _ = await w.get(f"/c/{clip.web_key}/audio?download")
         assert headers["Content-Disposition"] == f'attachment; filename="composer-{clip.id}.ogg"'
         assert clip.midi_path and clip.waveform_path
-        status, headers, body = await w.get(f"/c/{clip.id}/midi")
+        status, headers, body = await w.get(f"/c/{clip.web_key}/midi")
         assert status == 200 and body == read_bytes(clip.midi_path)
         assert body.startswith(b"MThd") and headers["Content-Type"] == "audio/midi"
         assert headers["Content-Disposition"] == f'attachment; filename="composer-{clip.id}.mid"'
-        status, headers, body = await w.get(f"/c/{clip.id}/waveform.png")
+        status, headers, body = await w.get(f"/c/{clip.web_key}/waveform.png")
         assert (
             status == 200 and body.startswith(b"\x89PNG") and headers["Content-Type"] == "image/png"
         )
-        assert (await w.get(f"/c/{clip.id}/stem.flac"))[0] == 404  # only the published files
+        assert (await w.get(f"/c/{clip.web_key}/stem.flac"))[0] == 404  # only the published files
 
 
 async def test_hidden_dm_deleted_and_forgotten_clips_answer_404(tmp_path: Path) -> None:
@@ -117,13 +117,13 @@ async def test_hidden_dm_deleted_and_forgotten_clips_answer_404(tmp_path: Path) 
         shown = await w.render(seed=6, user_id=31)
         hidden = await w.render(seed=6, user_id=32, guild_id=HIDDEN)
         direct = await w.render(seed=6, user_id=33, guild_id=None)
-        assert (await w.get(f"/c/{shown.id}"))[0] == 200
+        assert (await w.get(f"/c/{shown.web_key}"))[0] == 200
         for clip in (hidden, direct):
             for path in ("", "/audio", "/midi", "/waveform.png"):
-                status, headers, body = await w.get(f"/c/{clip.id}{path}")
+                status, headers, body = await w.get(f"/c/{clip.web_key}{path}")
                 assert status == 404, path
                 assert_strict(headers)
-        status, headers, body = await w.get(f"/c/{hidden.id}")
+        status, headers, body = await w.get(f"/c/{hidden.web_key}")
         assert headers["Content-Type"].startswith("text/html") and b"Not found" in body
         assert (await w.get(f"/g/{HIDDEN}/top"))[0] == 404
         assert (await w.get("/c/zzzzzzzz"))[0] == 404
@@ -132,13 +132,13 @@ async def test_hidden_dm_deleted_and_forgotten_clips_answer_404(tmp_path: Path) 
         assert (await w.get(f"/g/{GALLERY}/top?period=decade"))[0] == 400
         # The admin turns the hidden server's gallery on, then off again.
         await w.gallery(HIDDEN, True)
-        assert (await w.get(f"/c/{hidden.id}"))[0] == 200
+        assert (await w.get(f"/c/{hidden.web_key}"))[0] == 200
         await w.gallery(HIDDEN, False)
-        assert (await w.get(f"/c/{hidden.id}"))[0] == 404
+        assert (await w.get(f"/c/{hidden.web_key}"))[0] == 404
         # /forget-me: the clip's row goes, and with it every page and file.
         await w.storage.users.forget(31)
         for path in ("", "/audio", "/midi", "/waveform.png"):
-            assert (await w.get(f"/c/{shown.id}{path}"))[0] == 404, path
+            assert (await w.get(f"/c/{shown.web_key}{path}"))[0] == 404, path
 
 
 async def test_leaderboard_and_session_pages(tmp_path: Path) -> None:
@@ -166,17 +166,17 @@ async def test_leaderboard_and_session_pages(tmp_path: Path) -> None:
         )
         for clip in clips:
             await w.storage.sessions.add_clip(session.id, clip.id)
-        clip_page = (await w.get(f"/c/{clips[0].id}"))[2].decode()
-        assert f'id="session" href="/s/{session.id}"' in clip_page
-        status, _, body = await w.get(f"/s/{session.id}")
+        clip_page = (await w.get(f"/c/{clips[0].web_key}"))[2].decode()
+        assert f'id="session" href="/s/{session.web_key}"' in clip_page
+        status, _, body = await w.get(f"/s/{session.web_key}")
         assert status == 200 and b"No takes yet." in body
         assert b"Friday &lt;script&gt;jam&lt;/script&gt;" in body and b"<script>jam" not in body
         assert parse(body).rows == [clips[1].id, clips[0].id, clips[2].id]
         await w.storage.sessions.close(session.id, 41)
-        body = (await w.get(f"/s/{session.id}"))[2]
+        body = (await w.get(f"/s/{session.web_key}"))[2]
         assert b"closed" in body and b"Podium" in body
         await w.gallery(GALLERY, False)
-        assert (await w.get(f"/s/{session.id}"))[0] == 404
+        assert (await w.get(f"/s/{session.web_key}"))[0] == 404
         assert (await w.get(f"/g/{GALLERY}/top"))[0] == 404
 
 

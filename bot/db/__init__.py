@@ -17,6 +17,7 @@ from bot.db.engine import Database, create_engine
 from bot.db.guilds import GuildRepository
 from bot.db.ids import new_id, normalize_id
 from bot.db.jobs import JobRepository
+from bot.db.members import MemberRepository
 from bot.db.migrate import current, downgrade, schema_diff, upgrade
 from bot.db.records import (
     CancelOutcome,
@@ -53,6 +54,7 @@ __all__ = [
     "JobRepository",
     "JobRequest",
     "Limits",
+    "MemberRepository",
     "Page",
     "Period",
     "SectionResult",
@@ -100,6 +102,10 @@ class Storage:
     @property
     def guilds(self) -> GuildRepository:
         return GuildRepository(self.db)
+
+    @property
+    def members(self) -> MemberRepository:
+        return MemberRepository(self.db)
 
     @property
     def sessions(self) -> SessionRepository:

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.ids import new_web_token
 from bot.db.records import ClipRecord, ClipRelation, JobRecord, SessionRecord, SessionStatus
 from bot.db.tables import ClipRow, GuildRow, JobRow, SessionRow, UserRow, utcnow
 from bot.runtime.jobs import AudioFormat, ClipFiles, JobKind, JobStatus, RenderJob
@@ -96,6 +97,7 @@ def clip_record(row: ClipRow) -> ClipRecord:
         session_id=row.session_id,
         posted_message_id=row.posted_message_id,
         created_at=row.created_at,
+        web_token=row.web_token,
     )
 
 
@@ -113,6 +115,7 @@ def session_record(row: SessionRow, roles: tuple[SectionRole, ...]) -> SessionRe
         song_clip_id=row.song_clip_id,
         created_at=row.created_at,
         closed_at=row.closed_at,
+        web_token=row.web_token,
     )
 
 
@@ -182,4 +185,5 @@ def clip_row(job: JobRow, files: ClipFiles) -> ClipRow:
         relation=job.relation,
         session_id=job.session_id,
         created_at=utcnow(),
+        web_token=new_web_token(),
     )

@@ -2,15 +2,28 @@
 
 They are typed by people (``/clip 7kq2m9xa``), so the alphabet has no ``i l o u`` and parsing
 is case-insensitive and forgiving about look-alikes.
+
+Web links use a separate token per clip and session instead (:func:`new_web_token`: 128 random
+bits, URL-safe base64), so a page cannot be found by guessing, whatever the rate limit.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 
-__all__ = ["ID_ALPHABET", "new_id", "normalize_id"]
+__all__ = [
+    "ID_ALPHABET",
+    "WEB_TOKEN_BYTES",
+    "is_web_token",
+    "new_id",
+    "new_web_token",
+    "normalize_id",
+]
 
 ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+WEB_TOKEN_BYTES = 16  # 128 bits
+_WEB_TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")  # base64url of 16 bytes, unpadded
 _LOOKALIKES = str.maketrans({"i": "1", "l": "1", "o": "0", "u": "v"})
 
 
@@ -25,3 +38,13 @@ def normalize_id(text: str) -> str | None:
     if not 4 <= len(cleaned) <= 16 or any(c not in ID_ALPHABET for c in cleaned):
         return None
     return cleaned
+
+
+def new_web_token() -> str:
+    """A fresh web token: 22 URL-safe characters holding 128 random bits."""
+    return secrets.token_urlsafe(WEB_TOKEN_BYTES)
+
+
+def is_web_token(text: str) -> bool:
+    """Whether ``text`` has the shape of a web token (case matters; nothing is normalised)."""
+    return _WEB_TOKEN.fullmatch(text) is not None

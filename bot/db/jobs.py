@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.convert import clip_record, clip_row, ensure_guild, ensure_user, job_record
 from bot.db.engine import Database
 from bot.db.guilds import settings_record
+from bot.db.members import remember_name
 from bot.db.records import (
     CancelOutcome,
     ClipRecord,
@@ -60,6 +61,7 @@ class JobRepository:
         async with self.db.write() as s:
             await ensure_user(s, request.user_id)
             await ensure_guild(s, request.guild_id)
+            await remember_name(s, request.guild_id, request.user_id, request.display_name)
             # Serialise enqueues of one user / one server (PostgreSQL; SQLite's BEGIN IMMEDIATE
             # already serialises every writer).
             await s.execute(

@@ -96,6 +96,9 @@ class JobRequest:
     progress_message_id: int | None = None
     original_message_id: int | None = None
     max_attempts: int | None = None  # None: Settings.job_retries + 1
+    #: The requester's display name in the server (nickname, else global name; never the
+    #: username), remembered for the web pages; None: none to show (or a DM).
+    display_name: str | None = None
 
     def spec_json(self) -> dict[str, Any] | None:
         if self.spec is None:
@@ -180,6 +183,12 @@ class ClipRecord:
     session_id: str | None
     posted_message_id: int | None
     created_at: datetime
+    web_token: str | None = None  # the id in web links; None: made before web tokens
+
+    @property
+    def web_key(self) -> str:
+        """What ``/c/<key>`` links use: the web token (legacy clips: their short id)."""
+        return self.web_token or self.id
 
     @property
     def plan(self) -> SongPlan:
@@ -293,6 +302,12 @@ class SessionRecord:
     song_clip_id: str | None
     created_at: datetime
     closed_at: datetime | None
+    web_token: str | None = None  # the id in web links; None: made before web tokens
+
+    @property
+    def web_key(self) -> str:
+        """What ``/s/<key>`` links use: the web token (legacy sessions: their short id)."""
+        return self.web_token or self.id
 
     @property
     def plan(self) -> SongPlan:

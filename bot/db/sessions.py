@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.convert import clip_record, ensure_guild, ensure_user, session_record
 from bot.db.engine import Database
-from bot.db.ids import new_id
+from bot.db.ids import is_web_token, new_id, new_web_token, normalize_id
 from bot.db.records import ClipRecord, SectionResult, SessionClose, SessionRecord, TopClip
 from bot.db.tables import ClipRow, SessionRow, SessionSectionRow, utcnow
 from bot.db.votes import ranked_clips
@@ -51,6 +51,15 @@ async def _podium(s: AsyncSession, session_id: str, role: SectionRole, size: int
     )
 
 
+def _web_key(key: str) -> ColumnElement[bool]:
+    if is_web_token(key):
+        return SessionRow.web_token == key
+    short = normalize_id(key)
+    if short is None:
+        return false()
+    return and_(SessionRow.id == short, SessionRow.web_token.is_(None))
+
+
 class SessionRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -86,6 +95,7 @@ class SessionRepository:
                 plan_json=plan.to_dict(),
                 status="open",
                 created_at=utcnow(),
+                web_token=new_web_token(),
             )
             s.add(row)
             s.add_all(
@@ -105,6 +115,13 @@ class SessionRepository:
     async def get(self, session_id: str) -> SessionRecord | None:
         async with self.db.read() as s:
             row = await s.get(SessionRow, session_id)
+            return await _record(s, row) if row else None
+
+    async def for_web(self, key: str) -> SessionRecord | None:
+        """The session a web link names: by its web token; a session made before web tokens
+        (none stored) by its short id.  None otherwise."""
+        async with self.db.read() as s:
+            row = await s.scalar(select(SessionRow).where(_web_key(key)))
             return await _record(s, row) if row else None
 
     async def by_thread(self, thread_id: int) -> SessionRecord | None:

@@ -37,6 +37,7 @@ __all__ = [
     "GuildRow",
     "GuildSettingsRow",
     "JobRow",
+    "MemberNameRow",
     "SessionRow",
     "SessionSectionRow",
     "UTCDateTime",
@@ -46,6 +47,8 @@ __all__ = [
 ]
 
 ID_LEN = 16  # room for the 8-character ids in use and longer ones later
+WEB_TOKEN_LEN = 32  # the 22-character web tokens (bot.db.ids.new_web_token) and some room
+DISPLAY_NAME_LEN = 100  # Discord's display names and nicknames are at most 32 characters
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -122,6 +125,23 @@ class UserRow(Base):
     last_served: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
+class MemberNameRow(Base):
+    """A member's display name in a server (their server nickname, else their global display
+    name; never the username or id), as last seen when they asked for something there.  The web
+    pages show it as the creator of their clips; ``/forget-me`` deletes it."""
+
+    __tablename__ = "member_names"
+
+    guild_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("guilds.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    display_name: Mapped[str] = mapped_column(String(DISPLAY_NAME_LEN))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class SessionRow(Base):
     """A community jam session in a thread."""
 
@@ -145,6 +165,8 @@ class SessionRow(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The id in web links (/s/<token>); None for sessions made before web tokens existed.
+    web_token: Mapped[str | None] = mapped_column(String(WEB_TOKEN_LEN), unique=True, index=True)
 
 
 class SessionSectionRow(Base):
@@ -270,6 +292,8 @@ class ClipRow(Base):
     )
     posted_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: The id in web links (/c/<token>); None for clips made before web tokens existed.
+    web_token: Mapped[str | None] = mapped_column(String(WEB_TOKEN_LEN), unique=True, index=True)
 
 
 class VoteRow(Base):

@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select
 from bot.db.convert import ensure_user
 from bot.db.engine import Database
 from bot.db.records import ForgetResult
-from bot.db.tables import ClipRow, JobRow, UserRow, VoteRow
+from bot.db.tables import ClipRow, JobRow, MemberNameRow, UserRow, VoteRow
 
 __all__ = ["UserRepository"]
 
@@ -29,10 +29,10 @@ class UserRepository:
             return await s.get(UserRow, user_id) is not None
 
     async def forget(self, user_id: int) -> ForgetResult:
-        """Delete a user's jobs, clips and votes (and votes others cast on those clips), in one
-        transaction.  Returns the clip directories for the caller to delete from the clip store.
-        Clips made from theirs keep existing with no parent; a running job of theirs finishes
-        into nothing (its clip directory is removed when it completes)."""
+        """Delete a user's jobs, clips, votes (and votes others cast on those clips) and display
+        names, in one transaction.  Returns the clip directories for the caller to delete from
+        the clip store.  Clips made from theirs keep existing with no parent; a running job of
+        theirs finishes into nothing (its clip directory is removed when it completes)."""
         async with self.db.write() as s:
             dirs = tuple(
                 await s.scalars(
@@ -46,6 +46,7 @@ class UserRepository:
                 or 0
             )
             await s.execute(delete(VoteRow).where(VoteRow.user_id == user_id))
+            await s.execute(delete(MemberNameRow).where(MemberNameRow.user_id == user_id))
             clips = await s.execute(delete(ClipRow).where(ClipRow.user_id == user_id))
             jobs = await s.execute(delete(JobRow).where(JobRow.user_id == user_id))
             await s.execute(delete(UserRow).where(UserRow.id == user_id))

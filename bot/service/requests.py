@@ -242,6 +242,7 @@ class ComposerService:
                 interaction_created_at=who.interaction_created_at,
                 progress_message_id=who.progress_message_id,
                 original_message_id=who.original_message_id,
+                display_name=who.display_name,
             )
         )
         self.admission.accepted(accepted.job)

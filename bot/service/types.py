@@ -28,6 +28,9 @@ class Requester:
     original_message_id: int | None = None  # the user's message, for conversation replies
     progress_message_id: int | None = None
     is_admin: bool = False  # Manage Server
+    #: Their display name in the server (nickname, else global name; never the username or
+    #: id), remembered with their request for the web pages; None: none.
+    display_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,8 @@
 """What the templates show: plain frozen view models built from records (no I/O here).
 
-Pages show musical facts, votes and the server's name — never user ids or Discord handles.
+Pages show musical facts, votes, the server's name and creators' display names (as members
+set them in the server; looked up by the page handlers) — never user ids or Discord handles.
+Links name clips and sessions by their web tokens (``ClipRecord.web_key``), never by short ids.
 """
 
 from __future__ import annotations
@@ -70,12 +72,21 @@ class ClipView:
     midi_name: str
     waveform_url: str | None
     session_url: str | None  # the jam session it was entered in
+    creator: str | None  # the maker's display name in the server; None: none to show
 
 
-def clip_view(clip: ClipRecord, tally: VoteTally | None = None) -> ClipView:
+def clip_view(
+    clip: ClipRecord,
+    tally: VoteTally | None = None,
+    *,
+    names: Mapping[int, str] | None = None,
+    session_url: str | None = None,
+) -> ClipView:
+    """``names``: display names by user id (the clip's maker may be missing: no creator shown);
+    ``session_url``: the page of the jam session the clip was entered in, if linked."""
     what = clip.section_role.value if clip.section_role else "song"
     style = style_title(clip.style)
-    base = f"/c/{clip.id}"
+    base = f"/c/{clip.web_key}"
     return ClipView(
         id=clip.id,
         title=f"{style} {what}",
@@ -99,7 +110,8 @@ def clip_view(clip: ClipRecord, tally: VoteTally | None = None) -> ClipView:
         midi_url=f"{base}/midi" if clip.midi_path else None,
         midi_name=f"composer-{clip.id}.mid",
         waveform_url=f"{base}/waveform.png" if clip.waveform_path else None,
-        session_url=f"/s/{clip.session_id}" if clip.session_id else None,
+        session_url=session_url,
+        creator=(names or {}).get(clip.user_id),
     )
 
 
@@ -124,19 +136,21 @@ class SessionView:
     sections: tuple[SectionView, ...]
     podium: tuple[ClipView, ...]  # each section's best take, in song order
     song: ClipView | None
+    url: str
 
 
 def session_view(
     session: SessionRecord,
     takes: Mapping[SectionRole, Sequence[TopClip]],
     song: ClipRecord | None,
+    names: Mapping[int, str] | None = None,
 ) -> SessionView:
     plan = session.plan
     bars = {s.role: s.bars for s in plan.sections}
     closed = session.status is SessionStatus.CLOSED
     sections = []
     for role in session.roles:
-        views = tuple(clip_view(t.clip, t.tally) for t in takes.get(role, ()))
+        views = tuple(clip_view(t.clip, t.tally, names=names) for t in takes.get(role, ()))
         chosen = views[0].id if closed and views else None
         sections.append(SectionView(role.value, bars.get(role), views, chosen))
     podium = tuple(s.takes[0] for s in sections if s.takes and s.takes[0].score > 0)
@@ -151,5 +165,6 @@ def session_view(
         created=session.created_at.strftime("%Y-%m-%d"),
         sections=tuple(sections),
         podium=podium,
-        song=clip_view(song) if song else None,
+        song=clip_view(song, names=names) if song else None,
+        url=f"/s/{session.web_key}",
     )
