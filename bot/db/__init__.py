@@ -21,6 +21,7 @@ from bot.db.members import MemberRepository
 from bot.db.migrate import current, downgrade, schema_diff, upgrade
 from bot.db.records import (
     CancelOutcome,
+    ClipFamily,
     ClipRecord,
     ClipRelation,
     ForgetResult,
@@ -43,6 +44,7 @@ from bot.db.votes import VoteRepository
 
 __all__ = [
     "CancelOutcome",
+    "ClipFamily",
     "ClipRecord",
     "ClipRelation",
     "ClipRepository",

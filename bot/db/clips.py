@@ -10,8 +10,9 @@ from sqlalchemy import and_, func, select, update
 from bot.db.convert import clip_record
 from bot.db.engine import Database
 from bot.db.ids import is_web_token, normalize_id
-from bot.db.records import ClipRecord, Page, Period, TopClip
-from bot.db.tables import ClipRow, utcnow
+from bot.db.members import names_in
+from bot.db.records import ClipFamily, ClipRecord, Page, Period, TopClip
+from bot.db.tables import ClipRow, SessionRow, utcnow
 from bot.db.votes import ranked_clips
 from bot.errors import NotFound
 
@@ -86,15 +87,22 @@ class ClipRepository:
             return Page(tuple(clip_record(r) for r in rows), total, offset, limit)
 
     async def top(
-        self, guild_id: int, period: Period, *, limit: int = 10, now: datetime | None = None
+        self,
+        guild_id: int,
+        period: Period,
+        *,
+        limit: int = 10,
+        now: datetime | None = None,
+        named: bool = False,
     ) -> tuple[TopClip, ...]:
-        """A server's clips made during ``period`` with votes, best net score first."""
+        """A server's clips made during ``period`` with votes, best net score first (``named``:
+        with their makers' display names)."""
         where = [ClipRow.guild_id == guild_id]
         if period.days is not None:
             where.append(ClipRow.created_at >= (now or utcnow()) - timedelta(days=period.days))
         async with self.db.read() as s:
             ranked = await ranked_clips(
-                s, *where, limit=max(1, min(limit, MAX_PAGE)), voted_only=True
+                s, *where, limit=max(1, min(limit, MAX_PAGE)), voted_only=True, named=named
             )
             return tuple(ranked)
 
@@ -107,6 +115,35 @@ class ClipRepository:
                 .order_by(ClipRow.created_at)
             )
             return tuple(clip_record(r) for r in rows)
+
+    async def family(self, clip: ClipRecord) -> ClipFamily:
+        """The clip's parent and children in its own server, their makers' display names and
+        its jam session's web key, in one read (for its web page)."""
+        same_guild = ClipRow.guild_id == clip.guild_id
+        async with self.db.read() as s:
+            parent = None
+            if clip.parent_clip_id:
+                found = await s.get(ClipRow, clip.parent_clip_id)
+                parent = clip_record(found) if found and found.guild_id == clip.guild_id else None
+            rows = await s.scalars(
+                select(ClipRow)
+                .where(ClipRow.parent_clip_id == clip.id, same_guild)
+                .order_by(ClipRow.created_at)
+            )
+            children = tuple(clip_record(r) for r in rows)
+            makers = [clip.user_id, *(c.user_id for c in children)]
+            makers += [parent.user_id] if parent else []
+            names = await names_in(s, clip.guild_id, makers) if clip.guild_id else {}
+            session_key = None
+            if clip.session_id:
+                found_session = await s.execute(
+                    select(SessionRow.id, SessionRow.web_token).where(
+                        SessionRow.id == clip.session_id, SessionRow.guild_id == clip.guild_id
+                    )
+                )
+                session = found_session.first()
+                session_key = (session.web_token or session.id) if session else None
+        return ClipFamily(parent, children, names, session_key)
 
     async def set_posted_message(self, clip_id: str, message_id: int) -> None:
         async with self.db.write() as s:

@@ -20,7 +20,7 @@ from bot.db.convert import ensure_guild, ensure_user
 from bot.db.engine import Database
 from bot.db.tables import DISPLAY_NAME_LEN, MemberNameRow, utcnow
 
-__all__ = ["MemberRepository", "clean_display_name", "remember_name"]
+__all__ = ["MemberRepository", "clean_display_name", "names_in", "remember_name"]
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,19 @@ async def remember_name(
         row.display_name, row.updated_at = name, utcnow()
 
 
+async def names_in(s: AsyncSession, guild_id: int, user_ids: Iterable[int]) -> dict[int, str]:
+    """The display names of these members of a server, inside an open transaction."""
+    wanted = sorted(set(user_ids))
+    if not wanted:
+        return {}
+    rows = await s.execute(
+        select(MemberNameRow.user_id, MemberNameRow.display_name).where(
+            MemberNameRow.guild_id == guild_id, MemberNameRow.user_id.in_(wanted)
+        )
+    )
+    return {int(user_id): str(name) for user_id, name in rows}
+
+
 class MemberRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -85,13 +98,8 @@ class MemberRepository:
 
     async def names(self, guild_id: int, user_ids: Iterable[int]) -> Mapping[int, str]:
         """The display names of these members of a server (those without one are left out)."""
-        wanted = sorted(set(user_ids))
+        wanted = set(user_ids)
         if not wanted:
             return {}
         async with self.db.read() as s:
-            rows = await s.execute(
-                select(MemberNameRow.user_id, MemberNameRow.display_name).where(
-                    MemberNameRow.guild_id == guild_id, MemberNameRow.user_id.in_(wanted)
-                )
-            )
-            return {int(user_id): str(name) for user_id, name in rows}
+            return await names_in(s, guild_id, wanted)

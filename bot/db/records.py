@@ -25,6 +25,7 @@ V = TypeVar("V")
 
 __all__ = [
     "CancelOutcome",
+    "ClipFamily",
     "ClipRecord",
     "ClipRelation",
     "ForgetResult",
@@ -232,6 +233,7 @@ class VoteTally:
 class TopClip:
     clip: ClipRecord
     tally: VoteTally
+    maker: str | None = None  # the maker's display name in the server, when asked for
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +288,17 @@ class GuildSettingsRecord:
 
 def _pick(override: V | None, default: V) -> V:
     return default if override is None else override
+
+
+@dataclass(frozen=True, slots=True)
+class ClipFamily:
+    """What a clip's web page shows around it, read in one transaction: its parent and children
+    made in the same server, its makers' display names there, and its jam session's link key."""
+
+    parent: ClipRecord | None
+    children: tuple[ClipRecord, ...]  # oldest first
+    names: Mapping[int, str]  # display names by user id (members without one are left out)
+    session_key: str | None  # the session's web key (same server), None: no session
 
 
 @dataclass(frozen=True, slots=True)

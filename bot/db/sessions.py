@@ -45,9 +45,15 @@ async def _require(s: AsyncSession, session_id: str) -> SessionRow:
     return row
 
 
-async def _podium(s: AsyncSession, session_id: str, role: SectionRole, size: int) -> list[TopClip]:
+async def _podium(
+    s: AsyncSession, session_id: str, role: SectionRole, size: int, *, named: bool = False
+) -> list[TopClip]:
     return await ranked_clips(
-        s, ClipRow.session_id == session_id, ClipRow.section_role == role.value, limit=size
+        s,
+        ClipRow.session_id == session_id,
+        ClipRow.section_role == role.value,
+        limit=size,
+        named=named,
     )
 
 
@@ -171,12 +177,13 @@ class SessionRepository:
             return out
 
     async def takes(
-        self, session_id: str, *, limit: int = 20
+        self, session_id: str, *, limit: int = 20, named: bool = False
     ) -> dict[SectionRole, tuple[TopClip, ...]]:
-        """Every section's clips so far, best-voted first (at most ``limit`` per section)."""
+        """Every section's clips so far, best-voted first (at most ``limit`` per section;
+        ``named``: with their makers' display names)."""
         async with self.db.read() as s:
             return {
-                role: tuple(await _podium(s, session_id, role, limit))
+                role: tuple(await _podium(s, session_id, role, limit, named=named))
                 for role in await _roles(s, session_id)
             }
 

@@ -9,14 +9,14 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, null, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.convert import clip_record, ensure_user
 from bot.db.engine import Database
 from bot.db.records import TopClip, VoteTally
-from bot.db.tables import ClipRow, VoteRow, utcnow
+from bot.db.tables import ClipRow, MemberNameRow, VoteRow, utcnow
 from bot.errors import NotFound, RequestError
 
 __all__ = ["VoteRepository", "ranked_clips", "tallies"]
@@ -60,13 +60,23 @@ async def tallies(
 
 
 async def ranked_clips(
-    s: AsyncSession, *where: Any, limit: int, voted_only: bool = False
+    s: AsyncSession, *where: Any, limit: int, voted_only: bool = False, named: bool = False
 ) -> list[TopClip]:
-    """Clips matching ``where`` ranked by net votes (then more up-votes, then the earlier clip)."""
+    """Clips matching ``where`` ranked by net votes (then more up-votes, then the earlier clip).
+    ``named``: with each maker's display name in the clip's server (``TopClip.maker``)."""
     score = (_UP - _DOWN).label("score")
+    maker = func.max(MemberNameRow.display_name) if named else null()
+    query = select(ClipRow, _UP.label("up"), _DOWN.label("down"), maker.label("maker"))
+    if named:  # one name row per clip at most: the vote counts are unchanged
+        query = query.outerjoin(
+            MemberNameRow,
+            and_(
+                MemberNameRow.guild_id == ClipRow.guild_id,
+                MemberNameRow.user_id == ClipRow.user_id,
+            ),
+        )
     query = (
-        select(ClipRow, _UP.label("up"), _DOWN.label("down"))
-        .outerjoin(VoteRow, VoteRow.clip_id == ClipRow.id)
+        query.outerjoin(VoteRow, VoteRow.clip_id == ClipRow.id)
         .where(*where)
         .group_by(ClipRow.id)
         .order_by(score.desc(), _UP.desc(), ClipRow.created_at, ClipRow.id)
@@ -76,8 +86,8 @@ async def ranked_clips(
         query = query.having(func.count(VoteRow.id) > 0)
     rows = await s.execute(query)
     return [
-        TopClip(clip_record(clip), VoteTally(clip.id, int(up), int(down)))
-        for clip, up, down in rows
+        TopClip(clip_record(clip), VoteTally(clip.id, int(up), int(down)), name)
+        for clip, up, down, name in rows
     ]
 
 

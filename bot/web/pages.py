@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -68,11 +67,6 @@ async def _gallery(ctx: WebContext, guild_id: int | None) -> tuple[bool, str | N
     return await ctx.storage.guilds.gallery(guild_id)
 
 
-async def _names(ctx: WebContext, guild_id: int, clips: Iterable[ClipRecord]) -> Mapping[int, str]:
-    """The display names of these clips' makers in the server (one query)."""
-    return await ctx.storage.members.names(guild_id, (c.user_id for c in clips))
-
-
 async def _visible_clip(ctx: WebContext, key: str) -> tuple[ClipRecord, str | None]:
     """The clip a link names (by web token; legacy clips by short id) if its gallery is on."""
     clip = await ctx.storage.clips.for_web(key)
@@ -85,19 +79,15 @@ async def _visible_clip(ctx: WebContext, key: str) -> tuple[ClipRecord, str | No
 async def clip_page(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
     clip, guild_name = await _visible_clip(ctx, request.match_info["clip"])
-    found = await ctx.storage.clips.get(clip.parent_clip_id) if clip.parent_clip_id else None
-    parent = found if found is not None and found.guild_id == clip.guild_id else None
-    children = [c for c in await ctx.storage.clips.children(clip.id) if c.guild_id == clip.guild_id]
+    family = await ctx.storage.clips.family(clip)
+    children, names = family.children, family.names
     tallies = await ctx.storage.votes.tallies([clip.id, *(c.id for c in children)])
-    assert clip.guild_id is not None  # DMs have no gallery
-    names = await _names(ctx, clip.guild_id, [clip, *children, *([parent] if parent else [])])
-    session = await ctx.storage.sessions.get(clip.session_id) if clip.session_id else None
-    session_url = f"/s/{session.web_key}" if session and session.guild_id == clip.guild_id else None
+    session_url = f"/s/{family.session_key}" if family.session_key else None
     return render(
         request,
         "clip.html",
         clip=clip_view(clip, tallies[clip.id], names=names, session_url=session_url),
-        parent=clip_view(parent, names=names) if parent else None,
+        parent=clip_view(family.parent, names=names) if family.parent else None,
         children=[clip_view(c, tallies.get(c.id), names=names) for c in children],
         guild_id=clip.guild_id,
         guild_name=guild_name,
@@ -135,14 +125,12 @@ async def session_page(request: web.Request) -> web.Response:
     on, guild_name = await _gallery(ctx, session.guild_id) if session else (False, None)
     if session is None or not on:
         raise web.HTTPNotFound(text="There is no such jam session here.")
-    takes = await ctx.storage.sessions.takes(session.id)
+    takes = await ctx.storage.sessions.takes(session.id, named=True)
     song = await ctx.storage.clips.get(session.song_clip_id) if session.song_clip_id else None
-    shown = [t.clip for ts in takes.values() for t in ts] + ([song] if song else [])
-    names = await _names(ctx, session.guild_id, shown)
     return render(
         request,
         "session.html",
-        session=session_view(session, takes, song, names),
+        session=session_view(session, takes, song),
         guild_id=session.guild_id,
         guild_name=guild_name,
         base_url=_base_url(request),
@@ -160,12 +148,11 @@ async def top_page(request: web.Request) -> web.Response:
         period = Period(request.query.get("period", Period.WEEK.value))
     except ValueError:
         raise web.HTTPBadRequest(text="The period is week, month or all.") from None
-    top = await ctx.storage.clips.top(guild_id, period, limit=TOP_LIMIT)
-    names = await _names(ctx, guild_id, (t.clip for t in top))
+    top = await ctx.storage.clips.top(guild_id, period, limit=TOP_LIMIT, named=True)
     return render(
         request,
         "top.html",
-        clips=[clip_view(t.clip, t.tally, names=names) for t in top],
+        clips=[clip_view(t.clip, t.tally, maker=t.maker) for t in top],
         period=period.value,
         periods=[p.value for p in Period],
         guild_id=guild_id,

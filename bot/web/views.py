@@ -80,10 +80,12 @@ def clip_view(
     tally: VoteTally | None = None,
     *,
     names: Mapping[int, str] | None = None,
+    maker: str | None = None,
     session_url: str | None = None,
 ) -> ClipView:
-    """``names``: display names by user id (the clip's maker may be missing: no creator shown);
-    ``session_url``: the page of the jam session the clip was entered in, if linked."""
+    """The maker's display name: ``maker``, else from ``names`` (display names by user id;
+    none there: no creator shown).  ``session_url``: the page of the jam session the clip was
+    entered in, if linked."""
     what = clip.section_role.value if clip.section_role else "song"
     style = style_title(clip.style)
     base = f"/c/{clip.web_key}"
@@ -111,7 +113,7 @@ def clip_view(
         midi_name=f"composer-{clip.id}.mid",
         waveform_url=f"{base}/waveform.png" if clip.waveform_path else None,
         session_url=session_url,
-        creator=(names or {}).get(clip.user_id),
+        creator=maker or (names or {}).get(clip.user_id),
     )
 
 
@@ -143,14 +145,15 @@ def session_view(
     session: SessionRecord,
     takes: Mapping[SectionRole, Sequence[TopClip]],
     song: ClipRecord | None,
-    names: Mapping[int, str] | None = None,
 ) -> SessionView:
+    """Takes show their makers' names when read with them (``takes(..., named=True)``); the
+    stitched song shows none (it is everyone's)."""
     plan = session.plan
     bars = {s.role: s.bars for s in plan.sections}
     closed = session.status is SessionStatus.CLOSED
     sections = []
     for role in session.roles:
-        views = tuple(clip_view(t.clip, t.tally, names=names) for t in takes.get(role, ()))
+        views = tuple(clip_view(t.clip, t.tally, maker=t.maker) for t in takes.get(role, ()))
         chosen = views[0].id if closed and views else None
         sections.append(SectionView(role.value, bars.get(role), views, chosen))
     podium = tuple(s.takes[0] for s in sections if s.takes and s.takes[0].score > 0)
@@ -165,6 +168,6 @@ def session_view(
         created=session.created_at.strftime("%Y-%m-%d"),
         sections=tuple(sections),
         podium=podium,
-        song=clip_view(song, names=names) if song else None,
+        song=clip_view(song) if song else None,
         url=f"/s/{session.web_key}",
     )
