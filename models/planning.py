@@ -24,6 +24,7 @@ import random
 from dataclasses import dataclass, replace
 
 from models.embedded.arrangements import arrangement_for, choose_palette
+from models.embedded.colours import choose_colour
 from models.embedded.instruments import apply_instruments
 from models.embedded.melody import make_motif
 from models.embedded.progressions import (
@@ -302,6 +303,9 @@ def plan_request(req: PlanRequest) -> tuple[SongPlan, tuple[int, ...]]:
         SectionRole.CLIMAX: chorus_loop,
         SectionRole.OUTRO: verse_loop,
     }
+    # the song's opening, closing and chord qualities: their own generator too, so that a
+    # seed's key, tempo, loops and motif stay what they were
+    colour = choose_colour(info.id, sub.id, key.mode, random.Random(f"harmony:{req.seed}"))
     arrangement = arrangement_for(info.id, sub.id)
     palette, patterns = choose_palette(arrangement, arranging)
     parts, unknown = apply_instruments(palette, req.instruments)
@@ -321,7 +325,20 @@ def plan_request(req: PlanRequest) -> tuple[SongPlan, tuple[int, ...]]:
                 bars=bars,
                 start_bar=start,
                 energy=round(min(1.0, max(0.05, energy)), 3),
-                progression=section_progression(info.id, key.mode, loops[role], bars, role),
+                progression=colour.apply(
+                    role,
+                    section_progression(
+                        info.id,
+                        key.mode,
+                        loops[role],
+                        bars,
+                        role,
+                        opening=colour.opening,
+                        closing=colour.closing,
+                        predominant=colour.predominant,
+                    ),
+                    key.mode,
+                ),
             )
         )
         start += bars

@@ -136,7 +136,12 @@ def _spans(plan: SongPlan, section: SectionPlan) -> tuple[ChordSpan, ...]:
     if kept and kept[-1].end_q < last_bar_q - 1e-6:
         s = kept[-1]
         kept[-1] = ChordSpan(s.start_q, last_bar_q, s.root_pc, s.pcs, s.chord, s.bar)
+    # the song's colour (sevenths, ninths: models.embedded.colours) stays on its final chord
+    planned = section.progression[-1]
+    third = 3 if plan.key.mode is Mode.MINOR else 4
     tonic = _tonic_chord(plan, 1.0)
+    if planned.root == 0 and third in planned.intervals:
+        tonic = Chord(0, planned.quality, 1.0)
     pcs = tonic.pitch_classes(plan.key)
     kept.append(ChordSpan(last_bar_q, section.bars * bar_q, pcs[0], pcs, tonic, section.bars - 1))
     return tuple(kept)

@@ -189,10 +189,13 @@ def _tonic(style: str, mode: Mode, bars: float) -> Chord:
     return parse_progression(f"{name}:{bars}", mode)[0]
 
 
-def _cadence(style: str, mode: Mode) -> tuple[Chord, ...]:
+def _cadence(style: str, mode: Mode, predominant: str | None = None) -> tuple[Chord, ...]:
     """The bar before the final tonic: a predominant then the dominant (with the raised leading
     tone in minor).  The predominant carries the scale's fourth degree, the one note that tells
     a key from its dominant key."""
+    if predominant:
+        five = "V7:0.5" if style in ("house", "hiphop", "jazz", "lofi") else "V:0.5"
+        return parse_progression(f"{predominant}:0.5 {five}", mode)
     if style in ("jazz", "lofi"):
         two = "ii7:0.5" if mode is Mode.MAJOR else "iiø:0.5"
         return parse_progression(f"{two} V7:0.5", mode)
@@ -215,21 +218,33 @@ def _fill(loop: tuple[Chord, ...], bars: float) -> list[Chord]:
 
 
 def section_progression(
-    style: str, mode: Mode, loop: str, bars: int, role: SectionRole
+    style: str,
+    mode: Mode,
+    loop: str,
+    bars: int,
+    role: SectionRole,
+    *,
+    opening: str | None = None,
+    closing: str | None = None,
+    predominant: str | None = None,
 ) -> tuple[Chord, ...]:
-    """Lay ``loop`` over ``bars`` bars and add the section's cadence."""
+    """Lay ``loop`` over ``bars`` bars and add the section's cadence.  ``opening``: the intro's
+    chords before its last bar (default tonic and subdominant in turn); ``closing``: the chord
+    that leads an outro into its cadence (default the subdominant); ``predominant``: the chord
+    before the cadence's dominant (default by style); see :mod:`.colours`."""
     chords = parse_progression(loop, mode)
     dominant = parse_progression("V:1", mode)[0]
     if bars == 1:
         return (_tonic(style, mode, 1.0),)
     if role is SectionRole.INTRO:
-        # Tonic and subdominant in turn (the subdominant holds the scale's fourth degree, which no
-        # neighbouring key's tonic triad has), and the last bar back on the tonic with only its
+        # The song's opening (by default tonic and subdominant in turn: the subdominant holds the
+        # scale's fourth degree, which no neighbouring key's tonic triad has; other openings are
+        # in .colours), and the last bar back on the tonic with only its
         # second half on the dominant: a short intro that ends on a whole bar of V (with the raised
         # leading tone in minor) is heard in the dominant's key, or in major.
-        subdominant = parse_progression("IV" if mode is Mode.MAJOR else "iv", mode)[0]
+        default = "I IV" if mode is Mode.MAJOR else "i iv"
         plain = parse_progression("I" if mode is Mode.MAJOR else "i", mode)[0]
-        body = [plain if b % 2 == 0 else subdominant for b in range(bars - 1)]
+        body = _fill(parse_progression(opening or default, mode), bars - 1)
         tonic_half = Chord(plain.root, plain.quality, 0.5)
         return (*body, tonic_half, Chord(dominant.root, dominant.quality, 0.5))
     if role is SectionRole.BRIDGE:
@@ -239,12 +254,12 @@ def section_progression(
             body[-1] = tonic
         return (*body, dominant)
     if bars == 2:
-        half = _cadence(style, mode)
+        half = _cadence(style, mode, predominant)
         return (_tonic(style, mode, 1.0), *_fill(half, 0.5), _tonic(style, mode, 0.5))
-    cadence = _cadence(style, mode)
+    cadence = _cadence(style, mode, predominant)
     lead_in: list[Chord] = []
     if role is SectionRole.OUTRO and bars >= 4:
-        four = "IV" if mode is Mode.MAJOR else "iv"
+        four = closing or ("IV" if mode is Mode.MAJOR else "iv")
         lead_in = list(parse_progression(f"{four}:1", mode))
     body = _fill(chords, bars - 2 - len(lead_in))
     return (*body, *lead_in, *cadence, _tonic(style, mode, 1.0))
