@@ -69,8 +69,12 @@ async def test_queue_and_cancel(
 ) -> None:
     fake = fake_discord
     async with running_bot(fake, bot_settings(tmp_path, max_running_per_user=1)):
-        first = await fake.slash_command("song", {"request": "epic cinematic song, 40 seconds"})
+        # Two minutes: still rendering when the intro behind it is cancelled a few ms later.
+        first = await fake.slash_command("song", {"request": "epic cinematic song, 2 minutes"})
         await first.response()
+        # The ack comes before planning: wait until the song is committed (its message says so),
+        # or the intro could be committed first and run while the song waits.
+        await first.wait_original(lambda m: bool(m.content))
         second = await fake.slash_command("compose", {"request": "ambient intro, 10 seconds"})
         await second.wait_original(lambda m: "Queued" in m.content)
         status = await fake.slash_command("queue")
