@@ -73,6 +73,7 @@ class Admission:
         self._guilds: dict[int, GuildSettingsRecord] = {}
         self._queued: dict[str, tuple[int, int | None]] = {}
         self._since_read: dict[str, tuple[int, int | None]] = {}
+        self._gone_since_read: set[str] = set()
         self._per_user: Counter[int] = Counter()
         self._per_guild: Counter[int] = Counter()
         self._held_user: Counter[int] = Counter()
@@ -153,6 +154,7 @@ class Admission:
     def left(self, job_id: str) -> None:
         """A job this process took out of the queue (cancelled before it ran)."""
         self._since_read.pop(job_id, None)
+        self._gone_since_read.add(job_id)
         owner = self._queued.pop(job_id, None)
         if owner is not None:
             self._count(owner, -1)
@@ -163,8 +165,11 @@ class Admission:
     async def refresh(self) -> None:
         """Re-read the queued jobs' owners."""
         self._since_read = {}
+        self._gone_since_read = set()
         queued = await self.queue.jobs.queued_owners()
         queued.update(self._since_read)  # committed while the read was under way
+        for job_id in self._gone_since_read:  # cancelled while the read was under way
+            queued.pop(job_id, None)
         self._queued = queued
         self._per_user = Counter(user for user, _ in queued.values())
         self._per_guild = Counter(guild for _, guild in queued.values() if guild is not None)
