@@ -342,9 +342,6 @@ class ComposerService:
 
     # --- helpers ------------------------------------------------------------------------------
 
-    async def _check_channel(self, who: Requester) -> GuildSettingsRecord:
-        return self.admission.check_channel(who)
-
     async def _session_for(self, who: Requester) -> SessionRecord | None:
         if who.guild_id is None or who.channel_id is None:
             return None

@@ -48,7 +48,7 @@ async def start_session(
     that plan: every take shares its key, tempo and motif."""
     if who.guild_id is None or who.channel_id is None:
         raise RequestError("Jam sessions happen in a server channel, not in DMs.")
-    await service._check_channel(who)
+    service.admission.check_channel(who)
     spec = parse_request(words, default_kind=RequestKind.SONG)
     spec = replace(spec, kind=RequestKind.SONG)
     plan, _ = plan_from_spec(spec, default_style=None, melody=melody)
