@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import func, select, update
 
 from bot.db.convert import clip_record
 from bot.db.engine import Database
-from bot.db.ids import is_web_token, normalize_id
+from bot.db.ids import normalize_id, web_key_where
 from bot.db.members import names_in
 from bot.db.records import ClipFamily, ClipRecord, Page, Period, TopClip
 from bot.db.tables import ClipRow, SessionRow, utcnow
@@ -39,15 +39,10 @@ class ClipRepository:
     async def for_web(self, key: str) -> ClipRecord | None:
         """The clip a web link names: by its web token; a clip made before web tokens (none
         stored) by its short id, so old links keep working.  None otherwise."""
-        if is_web_token(key):
-            where = ClipRow.web_token == key
-        else:
-            short = normalize_id(key)
-            if short is None:
-                return None
-            where = and_(ClipRow.id == short, ClipRow.web_token.is_(None))
         async with self.db.read() as s:
-            row = await s.scalar(select(ClipRow).where(where))
+            row = await s.scalar(
+                select(ClipRow).where(web_key_where(key, ClipRow.web_token, ClipRow.id))
+            )
             return clip_record(row) if row else None
 
     async def require(self, clip_id: str) -> ClipRecord:

@@ -12,6 +12,9 @@ from __future__ import annotations
 import re
 import secrets
 
+from sqlalchemy import ColumnElement, and_, false
+from sqlalchemy.orm import InstrumentedAttribute
+
 __all__ = [
     "ID_ALPHABET",
     "WEB_TOKEN_BYTES",
@@ -19,6 +22,7 @@ __all__ = [
     "new_id",
     "new_web_token",
     "normalize_id",
+    "web_key_where",
 ]
 
 ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
@@ -48,3 +52,16 @@ def new_web_token() -> str:
 def is_web_token(text: str) -> bool:
     """Whether ``text`` has the shape of a web token (case matters; nothing is normalised)."""
     return _WEB_TOKEN.fullmatch(text) is not None
+
+
+def web_key_where(
+    key: str, web_token: InstrumentedAttribute[str | None], short_id: InstrumentedAttribute[str]
+) -> ColumnElement[bool]:
+    """The row a web link's ``key`` names: by its web token; a row made before web tokens
+    (none stored) by its short id, so old links keep working; nothing for any other key."""
+    if is_web_token(key):
+        return web_token == key
+    short = normalize_id(key)
+    if short is None:
+        return false()
+    return and_(short_id == short, web_token.is_(None))

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, and_, false, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.convert import clip_record, ensure_guild, ensure_user, session_record
 from bot.db.engine import Database
-from bot.db.ids import is_web_token, new_id, new_web_token, normalize_id
+from bot.db.ids import new_id, new_web_token, web_key_where
 from bot.db.records import ClipRecord, SectionResult, SessionClose, SessionRecord, TopClip
 from bot.db.tables import ClipRow, SessionRow, SessionSectionRow, utcnow
 from bot.db.votes import ranked_clips
@@ -55,15 +55,6 @@ async def _podium(
         limit=size,
         named=named,
     )
-
-
-def _web_key(key: str) -> ColumnElement[bool]:
-    if is_web_token(key):
-        return SessionRow.web_token == key
-    short = normalize_id(key)
-    if short is None:
-        return false()
-    return and_(SessionRow.id == short, SessionRow.web_token.is_(None))
 
 
 class SessionRepository:
@@ -127,7 +118,9 @@ class SessionRepository:
         """The session a web link names: by its web token; a session made before web tokens
         (none stored) by its short id.  None otherwise."""
         async with self.db.read() as s:
-            row = await s.scalar(select(SessionRow).where(_web_key(key)))
+            row = await s.scalar(
+                select(SessionRow).where(web_key_where(key, SessionRow.web_token, SessionRow.id))
+            )
             return await _record(s, row) if row else None
 
     async def by_thread(self, thread_id: int) -> SessionRecord | None:
