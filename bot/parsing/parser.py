@@ -75,8 +75,8 @@ def _correct_typos(tokens: list[Token]) -> list[Token]:
     return out
 
 
-def _scan(text: str) -> Scan:
-    scan = Scan(_correct_typos(tokenize(normalise(text))))
+def _scan(normalised: str) -> Scan:
+    scan = Scan(_correct_typos(tokenize(normalised)))
     match_phrases(scan, early=True)
     mark_eras(scan)
     extract_seeds(scan)
@@ -141,13 +141,14 @@ def parse_request(
             f"That request is too long: please keep it under {MAX_REQUEST_CHARS} characters.",
             examples=examples_for(Topic.INPUT),
         )
-    odd = unplain_number(text)
+    clean = normalise(text)
+    odd = unplain_number(clean)
     if odd is not None:
         raise RequestError(
             f"Please write numbers plainly, like `85 bpm` or `1.5 minutes`: I can't read `{odd}`.",
             examples=examples_for(Topic.INPUT),
         )
-    scan = _scan(text)
+    scan = _scan(clean)
     result = resolve(scan, options, limits, default_kind)
     prompt = build_prompt(scan)
     if result.problems:

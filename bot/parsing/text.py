@@ -126,9 +126,10 @@ def visible(text: str) -> str:
     return _CONTROL_RE.sub(" ", text)
 
 
-def unplain_number(text: str) -> str | None:
-    """The first number in ``text`` that is not written plainly (``1e308``), or None."""
-    match = _UNPLAIN_RE.search(normalise(text))
+def unplain_number(normalised: str) -> str | None:
+    """The first number in ``normalised`` (:func:`normalise`'s output) that is not written
+    plainly (``1e308``), or None."""
+    match = _UNPLAIN_RE.search(normalised)
     return match.group() if match else None
 
 
