@@ -140,24 +140,24 @@ def section_midi(score: Score) -> bytes:
     return buf.getvalue()
 
 
-def _abs_events(track: mido.MidiTrack, scale: float, offset: int) -> list[tuple[int, Any]]:
+def _abs_events(track: mido.MidiTrack, scale: float) -> list[tuple[int, Any]]:
+    """``(tick at TICKS_PER_QUARTER, message)`` of ``track`` from its start, end marker left out."""
     out = []
     now = 0
     for msg in track:
         now += msg.time
         if msg.type == "end_of_track":
             continue
-        out.append((offset + round(now * scale), msg))
+        out.append((round(now * scale), msg))
     return out
 
 
-def _stale_lead_ticks(mid: mido.MidiFile, scale: float, bar_ticks: float, bars: int) -> int:
-    """Whole bars of silence before a part's notes when its notes end more than a bar after its
-    section should (a file that still carries its section's place in the song), else 0."""
-    starts = [
-        t for track in mid.tracks for t, m in _abs_events(track, scale, 0) if m.type == "note_on"
-    ]
-    ends = [t for track in mid.tracks for t, _m in _abs_events(track, scale, 0)]
+def _stale_lead_ticks(tracks: Sequence[list[tuple[int, Any]]], bar_ticks: float, bars: int) -> int:
+    """Whole bars of silence before a part's notes (``tracks``: each track's events from
+    :func:`_abs_events`) when its notes end more than a bar after its section should (a file
+    that still carries its section's place in the song), else 0."""
+    starts = [t for events in tracks for t, m in events if m.type == "note_on"]
+    ends = [t for events in tracks for t, _m in events]
     if not starts or max(ends) <= (bars + 1) * bar_ticks:
         return 0
     excess_bars = (max(ends) - bars * bar_ticks) // bar_ticks
@@ -205,11 +205,12 @@ def join_midi(plan: SongPlan, parts: Sequence[tuple[int, bytes]]) -> bytes:
         played_bars += section.bars
         end = round(played_bars * bar_ticks)
         # a clip stored before files followed their audio kept its song-time offset: drop it
-        lead = _stale_lead_ticks(mid, scale, bar_ticks, section.bars)
+        tracks = [_abs_events(track, scale) for track in mid.tracks]  # parsed once
+        lead = _stale_lead_ticks(tracks, bar_ticks, section.bars)
         # back to the song's tempo where the section ends (after an outro's ritardando)
         conductor.append((end, 1, mido.MetaMessage("set_tempo", tempo=base_tempo)))
-        for t_index, track in enumerate(mid.tracks):
-            events = [(max(offset, t - lead), m) for t, m in _abs_events(track, scale, offset)]
+        for t_index, timeline in enumerate(tracks):
+            events = [(max(offset, offset + t - lead), m) for t, m in timeline]
             if t_index == 0:
                 conductor += [(tick, 2, m) for tick, m in events if m.type == "set_tempo"]
                 continue
