@@ -112,11 +112,10 @@ class EmbeddedBackend(MusicBackend):
 def render_settings(plan: SongPlan, section: SectionPlan) -> RenderSettings:
     """How a section of ``plan`` is rendered: its (sub-)style's production, tail and gain."""
     ending = section.role is SectionRole.OUTRO
-    substyle = str(getattr(plan, "substyle", "") or "")
     return RenderSettings(
-        production=production_for(plan.style, substyle),
+        production=production_for(plan.style, plan.substyle),
         section_role=section.role.value,
-        gain_db=arrangement_for(plan.style, substyle or None).gain_db,
+        gain_db=arrangement_for(plan.style, plan.substyle).gain_db,
         tail_s=ENDING_TAIL_S if ending else TAIL_S,
         fade_out_s=0.6 if ending else 0.25,
         seed=plan.seed * 131 + section.index,
