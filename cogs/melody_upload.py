@@ -20,7 +20,7 @@ async def read_attachment(attachment: discord.Attachment) -> Melody:
     check_melody_size(attachment.size)
     try:
         data = await attachment.read()
-    except (discord.HTTPException, discord.NotFound) as exc:
+    except discord.HTTPException as exc:  # NotFound included
         log.warning("could not download melody %s: %s", attachment.filename, exc)
         raise RequestError("I couldn't download that melody file; please send it again.") from exc
     return await read_melody(data, filename=attachment.filename)
