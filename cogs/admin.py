@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.db import GuildSettingsRecord
+from bot.web import top_path
 from cogs.compose import _styles
 from cogs.flow import requester, send_error
 from cogs.ui import ACCENT
@@ -47,7 +48,7 @@ def _gallery_text(record: GuildSettingsRecord, bot: ComposerBot) -> str:
     base = bot.settings.web_url
     if base is None:
         return "on, but this bot serves no web pages (web_port = 0 and no public_url)"
-    return f"on — {base}/g/{record.guild_id}/top?period=week"
+    return f"on — {base}{top_path(record.guild_id)}?period=week"
 
 
 @app_commands.guild_only()

@@ -25,7 +25,7 @@ import discord
 
 from bot.db import ClipRecord, JobRecord
 from bot.runtime.jobs import JobKind, JobProgress
-from bot.web import UploadFallback
+from bot.web import UploadFallback, clip_path
 from cogs.buttons import clip_view
 from cogs.ui import clip_embed, clip_files, failed_text, progress_text
 
@@ -224,7 +224,7 @@ class DiscordDeliverer:
             return None
         if not (await self.bot.storage.guilds.settings(clip.guild_id)).gallery:
             return None
-        return f"{base}/c/{clip.web_key}"
+        return base + clip_path(clip.web_key)
 
     def _oversize_fallback(
         self, job: JobRecord, page_url: str | None, attach: list[discord.File]

@@ -14,6 +14,7 @@ from bot.web.app import SECURITY_HEADERS, WebServer, create_app
 from bot.web.health import Health, check_health
 from bot.web.metrics import MeteredDeliverer, Metrics, UploadFallback
 from bot.web.pages import WebContext
+from bot.web.views import clip_path, session_path, top_path
 
 __all__ = [
     "SECURITY_HEADERS",
@@ -24,5 +25,8 @@ __all__ = [
     "WebContext",
     "WebServer",
     "check_health",
+    "clip_path",
     "create_app",
+    "session_path",
+    "top_path",
 ]

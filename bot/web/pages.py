@@ -19,7 +19,7 @@ from bot.db import ClipRecord, Period, Storage
 from bot.settings import Settings
 from bot.web.health import check_health
 from bot.web.metrics import CONTENT_TYPE, Metrics
-from bot.web.views import AUDIO_TYPES, clip_view, session_view
+from bot.web.views import AUDIO_TYPES, clip_view, session_path, session_view
 
 __all__ = ["CONTEXT", "TEMPLATES", "WebContext", "add_routes", "render"]
 
@@ -82,7 +82,7 @@ async def clip_page(request: web.Request) -> web.Response:
     family = await ctx.storage.clips.family(clip)
     children, names = family.children, family.names
     tallies = await ctx.storage.votes.tallies([clip.id, *(c.id for c in children)])
-    session_url = f"/s/{family.session_key}" if family.session_key else None
+    session_url = session_path(family.session_key) if family.session_key else None
     return render(
         request,
         "clip.html",

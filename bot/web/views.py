@@ -20,9 +20,12 @@ __all__ = [
     "ClipView",
     "SectionView",
     "SessionView",
+    "clip_path",
     "clip_view",
+    "session_path",
     "session_view",
     "style_title",
+    "top_path",
 ]
 
 #: MIME types of the audio formats (Ogg Vorbis and Ogg Opus share the container type).
@@ -35,6 +38,21 @@ AUDIO_TYPES: Mapping[AudioFormat, str] = {
 }
 
 _RELATIONS = {"reroll": "reroll of", "variation": "variation of", "extend": "continues"}
+
+
+def clip_path(web_key: str) -> str:
+    """The clip page's path (``ClipRecord.web_key``); its files are below it."""
+    return f"/c/{web_key}"
+
+
+def session_path(web_key: str) -> str:
+    """The jam session page's path (``SessionRecord.web_key``)."""
+    return f"/s/{web_key}"
+
+
+def top_path(guild_id: int) -> str:
+    """The server leaderboard's path (``?period=`` picks the period; a week by default)."""
+    return f"/g/{guild_id}/top"
 
 
 def style_title(style: str) -> str:
@@ -88,7 +106,7 @@ def clip_view(
     entered in, if linked."""
     what = clip.section_role.value if clip.section_role else "song"
     style = style_title(clip.style)
-    base = f"/c/{clip.web_key}"
+    base = clip_path(clip.web_key)
     return ClipView(
         id=clip.id,
         title=f"{style} {what}",
@@ -169,5 +187,5 @@ def session_view(
         sections=tuple(sections),
         podium=podium,
         song=clip_view(song) if song else None,
-        url=f"/s/{session.web_key}",
+        url=session_path(session.web_key),
     )
