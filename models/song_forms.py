@@ -40,12 +40,6 @@ def parse_form(text: str) -> tuple[SectionRole, ...]:
     return tuple(_NAMES[name] for name in text.split())
 
 
-def _short_form(total_bars: int) -> tuple[SectionRole, ...]:
-    if total_bars < 8:
-        return (SectionRole.INTRO, SectionRole.CLIMAX, SectionRole.OUTRO)
-    return (SectionRole.INTRO, SectionRole.VERSE, SectionRole.CLIMAX, SectionRole.OUTRO)
-
-
 def choose_form(family: str, total_bars: int, rng: random.Random) -> tuple[SectionRole, ...]:
     """A form of ``family`` for a song of ``total_bars``: one of the (up to three) longest that
     fit, by the seed; intro → climax → outro (or intro → verse → climax → outro) when short."""
@@ -57,7 +51,7 @@ def choose_form(family: str, total_bars: int, rng: random.Random) -> tuple[Secti
     if total_bars < 20:  # a short song: intro → climax → outro, or with a verse before
         fitting = [short, *(f for f in fitting if len(f) == 4)]
     if not fitting:
-        return _short_form(total_bars)
+        return (SectionRole.INTRO, SectionRole.VERSE, SectionRole.CLIMAX, SectionRole.OUTRO)
     longest = max(len(f) for f in fitting)
     options = [f for f in fitting if len(f) >= longest - 1][:3]
     return options[rng.randrange(len(options))]
