@@ -29,7 +29,7 @@ from bot.db.records import (
     Recovery,
 )
 from bot.db.tables import ClipRow, GuildRow, GuildSettingsRow, JobRow, UserRow, utcnow
-from bot.errors import Forbidden, JobCancelled, LimitExceeded, NotFound
+from bot.errors import Forbidden, JobCancelled, NotFound
 from bot.runtime.jobs import ClipFiles, JobStatus
 
 __all__ = ["JobRepository"]
@@ -43,10 +43,6 @@ _CANCELLED = JobCancelled().user_message
 
 #: Chooses the job to start from a snapshot (the fair-order policy), or None.
 Chooser = Callable[[QueueSnapshot], str | None]
-
-
-def _songs(n: int) -> str:
-    return "1 song" if n == 1 else f"{n} songs"
 
 
 class JobRepository:
@@ -68,11 +64,9 @@ class JobRepository:
                 select(UserRow.id).where(UserRow.id == request.user_id).with_for_update()
             )
             waiting = await _count(s, JobRow.user_id == request.user_id, JobRow.status == QUEUED)
-            if waiting >= limits.max_queued_per_user:
-                raise LimitExceeded(
-                    f"You already have {_songs(waiting)} waiting — wait for one to finish "
-                    "or /cancel one."
-                )
+            refusal = limits.refusal(mine=waiting, in_guild=None)
+            if refusal is not None:
+                raise refusal
             if request.guild_id is not None:
                 await s.execute(
                     select(GuildRow.id).where(GuildRow.id == request.guild_id).with_for_update()
@@ -80,11 +74,9 @@ class JobRepository:
                 in_guild = await _count(
                     s, JobRow.guild_id == request.guild_id, JobRow.status == QUEUED
                 )
-                if in_guild >= limits.max_queued_per_guild:
-                    raise LimitExceeded(
-                        f"This server's queue is full ({_songs(in_guild)} waiting) — "
-                        "try again in a few minutes."
-                    )
+                refusal = limits.refusal(mine=waiting, in_guild=in_guild)
+                if refusal is not None:
+                    raise refusal
             row = JobRow(
                 id=render.job_id,
                 clip_id=render.clip_id,

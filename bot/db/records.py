@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Generic, Protocol, TypeVar
 
+from bot.errors import LimitExceeded
 from bot.runtime.jobs import AudioFormat, ClipFiles, JobKind, JobStatus, RenderJob
 from bot.settings import Settings
 from models.plan import SectionRole, SongPlan
@@ -258,6 +259,25 @@ class Limits:
     max_running_per_user: int
     max_queued_per_guild: int
     max_duration_s: float
+
+    def refusal(self, *, mine: int, in_guild: int | None) -> LimitExceeded | None:
+        """The refusal for one more job when ``mine`` of the user's and ``in_guild`` of the server's
+        are queued (None: not counted, e.g. a DM), or None when it fits.  One wording for the
+        database's transactional check and the bot's in-memory one."""
+        if mine >= self.max_queued_per_user:
+            return LimitExceeded(
+                f"You already have {_songs(mine)} waiting — wait for one to finish or /cancel one."
+            )
+        if in_guild is not None and in_guild >= self.max_queued_per_guild:
+            return LimitExceeded(
+                f"This server's queue is full ({_songs(in_guild)} waiting) — "
+                "try again in a few minutes."
+            )
+        return None
+
+
+def _songs(n: int) -> str:
+    return "1 song" if n == 1 else f"{n} songs"
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,35 +24,17 @@ from collections import Counter
 from collections.abc import Iterator
 
 from bot.db import GuildSettingsRecord, Storage
-from bot.db.records import JobRecord, Limits
-from bot.errors import Forbidden, LimitExceeded
+from bot.db.records import JobRecord
+from bot.errors import Forbidden
 from bot.runtime.queue import JobQueue
 from bot.service.types import Requester
 from bot.settings import Settings
 
-__all__ = ["Admission", "cap_refusal"]
+__all__ = ["Admission"]
 
 log = logging.getLogger(__name__)
 
 _DM = GuildSettingsRecord(guild_id=0)
-
-
-def _songs(n: int) -> str:
-    return "1 song" if n == 1 else f"{n} songs"
-
-
-def cap_refusal(*, mine: int, in_guild: int | None, limits: Limits) -> LimitExceeded | None:
-    """The refusal for a new job, given how many are queued (same words as the database's)."""
-    if mine >= limits.max_queued_per_user:
-        return LimitExceeded(
-            f"You already have {_songs(mine)} waiting — wait for one to finish or /cancel one."
-        )
-    if in_guild is not None and in_guild >= limits.max_queued_per_guild:
-        return LimitExceeded(
-            f"This server's queue is full ({_songs(in_guild)} waiting) — "
-            "try again in a few minutes."
-        )
-    return None
 
 
 class Admission:
@@ -124,7 +106,7 @@ class Admission:
         in_guild = None
         if who.guild_id is not None:
             in_guild = self._per_guild[who.guild_id] + self._held_guild[who.guild_id]
-        refusal = cap_refusal(mine=mine, in_guild=in_guild, limits=limits)
+        refusal = limits.refusal(mine=mine, in_guild=in_guild)
         if refusal is not None:
             raise refusal
 
