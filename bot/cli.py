@@ -87,7 +87,7 @@ def _build_parser() -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int, help="seed (same words + seed → same audio)")
         p.add_argument("--duration", type=float, help="length in seconds")
         p.add_argument("--backend", help="backend (default: embedded)")
-        p.add_argument("--format", help="ogg (Vorbis), opus, mp3, flac or wav")
+        p.add_argument("--format", help="ogg (Opus, the default), opus, vorbis, mp3, flac or wav")
         p.add_argument("--midi", help="also write the MIDI file here")
         p.add_argument(
             "--melody",

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from bot.audio.encode import _ogg_crc, encode, encode_to_fit
+from bot.audio.encode import encode, encode_to_fit
+from bot.audio.ogg import ogg_crc
 from bot.errors import ComposerError
 from bot.runtime.jobs import AudioFormat
 from tests.signals import SR, music_like
@@ -54,8 +55,9 @@ def test_encodes_are_deterministic(audio: np.ndarray, fmt: AudioFormat) -> None:
     assert encode(audio, SR, fmt).data == encode(audio, SR, fmt).data
 
 
-def test_ogg_pages_have_valid_checksums(audio: np.ndarray) -> None:
-    data = encode(audio, SR, AudioFormat.OGG).data
+@pytest.mark.parametrize("fmt", [AudioFormat.OGG, AudioFormat.VORBIS])
+def test_ogg_pages_have_valid_checksums(audio: np.ndarray, fmt: AudioFormat) -> None:
+    data = encode(audio, SR, fmt).data
     pos = pages = 0
     while pos < len(data):
         assert data[pos : pos + 4] == b"OggS"
@@ -64,7 +66,7 @@ def test_ogg_pages_have_valid_checksums(audio: np.ndarray) -> None:
         page = bytearray(data[pos : pos + length])
         stored = struct.unpack_from("<I", page, 22)[0]
         struct.pack_into("<I", page, 22, 0)
-        assert _ogg_crc(bytes(page)) == stored
+        assert ogg_crc(bytes(page)) == stored
         pos += length
         pages += 1
     assert pages > 3

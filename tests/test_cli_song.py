@@ -153,7 +153,14 @@ def test_same_seed_same_bytes_other_seed_other_music(tmp_path: Path) -> None:
     assert a == b
     assert a != c
     info = sf.info(tmp_path / "a.ogg")
-    assert info.format == "OGG" and info.subtype == "VORBIS"
+    assert info.format == "OGG" and info.subtype == "OPUS"  # .ogg is Ogg Opus by default
+
+
+def test_vorbis_on_request(tmp_path: Path) -> None:
+    composer("compose", "piano intro in D major", "--duration", "8", "--format", "vorbis",
+             "-o", "out.ogg", cwd=tmp_path)  # fmt: skip
+    info = sf.info(tmp_path / "out.ogg")
+    assert (info.format, info.subtype) == ("OGG", "VORBIS") and info.duration > 7.0
 
 
 @pytest.mark.parametrize(("fmt", "container"), [("flac", "FLAC"), ("mp3", "MP3")])

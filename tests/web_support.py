@@ -75,7 +75,7 @@ class WebWorld:
         relation: ClipRelation | None = None,
         **request: Any,
     ) -> ClipRecord:
-        """One real clip (a 2-bar section, Ogg Vorbis, with MIDI and waveform), made by the
+        """One real clip (a 2-bar section, Ogg Opus, with MIDI and waveform), made by the
         scheduler on the in-process executor and delivered through the metered deliverer."""
         await self.enqueue(
             seed=seed,

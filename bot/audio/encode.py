@@ -1,13 +1,15 @@
 """Encoding the mastered audio for delivery.
 
-- ``ogg``  — Ogg Vorbis through soundfile (the default; Discord plays it inline).
-- ``opus`` — Ogg Opus through PyAV's libopus (exact bitrates; the small-upload fallback).
+- ``ogg``  — Ogg Opus, 160 kb/s VBR, through libopus and our own muxer (:mod:`bot.audio.opus`):
+  the default; Discord plays it inline.  Encoded on both cores.
+- ``opus`` — the same encoder at a chosen bitrate (128 kb/s unless told): the small-upload fallback.
+- ``vorbis`` — Ogg Vorbis through soundfile, on request (several times slower).
 - ``mp3``  — MP3 through soundfile.
 - ``flac``, ``wav`` — lossless through soundfile.
 
-Encodes are byte-deterministic: Ogg stream serial numbers (random in libsndfile) are rewritten to a
-fixed value, and PyAV runs with the bit-exact flag.  libsndfile's Ogg writer crashes on very large
-single writes, so audio is always written in blocks.
+Encodes are byte-deterministic: the Opus muxer writes a fixed stream serial, and Vorbis streams'
+serial numbers (random in libsndfile) are rewritten to a fixed value.  libsndfile's Ogg writer
+crashes on very large single writes, so audio is always written to it in blocks.
 """
 
 from __future__ import annotations
@@ -16,14 +18,14 @@ import io
 import logging
 import math
 import struct
-import zlib
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import soundfile as sf
 
-from bot.audio.stitch import resample
+from bot.audio.ogg import ogg_crc, ogg_pages
+from bot.audio.opus import STREAM_SERIAL, encode_ogg_opus
 from bot.errors import ComposerError
 from bot.runtime.jobs import AudioFormat
 
@@ -34,13 +36,14 @@ log = logging.getLogger(__name__)
 AudioArray = npt.NDArray[np.float32]
 
 _BLOCK_FRAMES = 1 << 15
-_OPUS_RATE = 48_000
+_OGG_DEFAULT_KBPS = 160
 _OPUS_DEFAULT_KBPS = 128
 _MP3_DEFAULT_KBPS = 192
 _MIN_OPUS_KBPS = 24
 MIME = {
     AudioFormat.OGG: "audio/ogg",
     AudioFormat.OPUS: "audio/ogg",
+    AudioFormat.VORBIS: "audio/ogg",
     AudioFormat.MP3: "audio/mpeg",
     AudioFormat.FLAC: "audio/flac",
     AudioFormat.WAV: "audio/wav",
@@ -51,7 +54,7 @@ MIME = {
 class Encoded:
     data: bytes
     format: AudioFormat
-    bitrate_kbps: int | None  # None for lossless and for VBR Vorbis at default quality
+    bitrate_kbps: int | None  # None for lossless and for Vorbis at its default quality
 
     @property
     def extension(self) -> str:
@@ -69,10 +72,11 @@ def encode(
     x = np.asarray(audio, dtype=np.float32)
     if x.size and (float(x.max()) > 1.0 or float(x.min()) < -1.0):
         x = np.clip(x, -1.0, 1.0)  # a copy only when needed (mastered audio never is)
-    if fmt is AudioFormat.OPUS:
-        kbps = bitrate_kbps or _OPUS_DEFAULT_KBPS
-        return Encoded(_opus(x, sample_rate, kbps), fmt, kbps)
-    if fmt is AudioFormat.OGG:
+    if fmt in (AudioFormat.OGG, AudioFormat.OPUS):
+        default = _OGG_DEFAULT_KBPS if fmt is AudioFormat.OGG else _OPUS_DEFAULT_KBPS
+        kbps = bitrate_kbps or default
+        return Encoded(encode_ogg_opus(x, sample_rate, bitrate_kbps=kbps), fmt, kbps)
+    if fmt is AudioFormat.VORBIS:
         # Vorbis is VBR; libsndfile's compression level maps to quality (0 = best).
         level = None if bitrate_kbps is None else _vorbis_level(bitrate_kbps)
         data = _sndfile(x, sample_rate, "OGG", "VORBIS", level)
@@ -115,7 +119,7 @@ def encode_to_fit(
         fit_kbps,
     )
     candidates: list[tuple[AudioFormat, int]] = []
-    if fmt in (AudioFormat.MP3, AudioFormat.OPUS) and fit_kbps >= 64:
+    if fmt in (AudioFormat.MP3, AudioFormat.OPUS, AudioFormat.OGG) and fit_kbps >= 64:
         candidates.append((fmt, min(fit_kbps, 320)))
     candidates.append((AudioFormat.OPUS, min(fit_kbps, _OPUS_DEFAULT_KBPS)))
     for cand_fmt, kbps in candidates:
@@ -160,61 +164,17 @@ def _sndfile(
     return buf.getvalue()
 
 
-def _opus(x: AudioArray, rate: int, kbps: int) -> bytes:
-    import av  # PyAV: bundled FFmpeg with libopus
-
-    if rate != _OPUS_RATE:
-        x = resample(x, rate, _OPUS_RATE)
-    buf = io.BytesIO()
-    with av.open(buf, "w", format="ogg", options={"fflags": "+bitexact"}) as container:
-        stream = container.add_stream(
-            "libopus", rate=_OPUS_RATE, options={"compression_level": "5", "application": "audio"}
-        )
-        stream.bit_rate = kbps * 1000
-        stream.layout = "stereo"
-        frame = av.AudioFrame.from_ndarray(
-            np.ascontiguousarray(x.T), format="fltp", layout="stereo"
-        )
-        frame.sample_rate = _OPUS_RATE
-        frame.pts = 0
-        for packet in stream.encode(frame):
-            container.mux(packet)
-        for packet in stream.encode(None):
-            container.mux(packet)
-    return _fix_ogg_serials(buf.getvalue())
-
-
-# --- Ogg page rewriting ------------------------------------------------------------------------
-
-_REVERSED = bytes(int(f"{i:08b}"[::-1], 2) for i in range(256))
-_FIXED_SERIAL = 0x636F6D70  # "comp"
-
-
-def _ogg_crc(page: bytes) -> int:
-    """Ogg's CRC-32 (polynomial 0x04C11DB7, not reflected, init 0, no final xor), computed with
-    zlib's reflected CRC on bit-reversed bytes."""
-    reflected = ~zlib.crc32(page.translate(_REVERSED), 0xFFFFFFFF) & 0xFFFFFFFF
-    return int(f"{reflected:032b}"[::-1], 2)
-
-
 def _fix_ogg_serials(data: bytes) -> bytes:
     """Rewrite every logical stream's serial number to a fixed value (one stream per file here)
     and recompute page checksums, so identical audio gives identical files."""
     out = bytearray(data)
-    pos = 0
     serials: dict[int, int] = {}
-    while pos + 27 <= len(out):
-        if out[pos : pos + 4] != b"OggS":
-            raise ValueError("not an Ogg stream")
-        segments = out[pos + 26]
-        table = out[pos + 27 : pos + 27 + segments]
-        length = 27 + segments + sum(table)
-        serial = struct.unpack_from("<I", out, pos + 14)[0]
-        new_serial = serials.setdefault(serial, _FIXED_SERIAL + len(serials))
-        struct.pack_into("<I", out, pos + 14, new_serial)
-        struct.pack_into("<I", out, pos + 22, 0)
-        struct.pack_into("<I", out, pos + 22, _ogg_crc(bytes(out[pos : pos + length])))
-        pos += length
+    for page in ogg_pages(data):
+        new_serial = serials.setdefault(page.serial, STREAM_SERIAL + len(serials))
+        struct.pack_into("<I", out, page.offset + 14, new_serial)
+        struct.pack_into("<I", out, page.offset + 22, 0)
+        crc = ogg_crc(out[page.offset : page.offset + page.length])
+        struct.pack_into("<I", out, page.offset + 22, crc)
     return bytes(out)
 
 

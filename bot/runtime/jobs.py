@@ -52,15 +52,16 @@ class Quality(StrEnum):
 
 
 class AudioFormat(StrEnum):
-    OGG = "ogg"  # Ogg Vorbis: the default; Discord plays it inline
-    OPUS = "opus"  # Ogg Opus (.ogg): exact bitrates, the small-upload fallback
+    OGG = "ogg"  # Ogg Opus, 160 kb/s VBR: the default; Discord plays it inline
+    OPUS = "opus"  # Ogg Opus (.ogg) at a chosen bitrate: the small-upload fallback
+    VORBIS = "vorbis"  # Ogg Vorbis (.ogg) through libsndfile, on request
     MP3 = "mp3"
     FLAC = "flac"
     WAV = "wav"
 
     @property
     def extension(self) -> str:
-        return "ogg" if self is AudioFormat.OPUS else self.value
+        return "ogg" if self in (AudioFormat.OPUS, AudioFormat.VORBIS) else self.value
 
     @property
     def lossless(self) -> bool:
@@ -68,9 +69,9 @@ class AudioFormat(StrEnum):
 
     @classmethod
     def parse(cls, text: str) -> AudioFormat:
-        """``"ogg"``/``"vorbis"``, ``"opus"``, ``"mp3"``, ``"flac"``, ``"wav"`` (any case)."""
+        """``"ogg"``, ``"opus"``, ``"vorbis"``, ``"mp3"``, ``"flac"``, ``"wav"`` (any case)."""
         name = text.strip().lower().lstrip(".")
-        name = {"vorbis": "ogg", "oga": "ogg", "wave": "wav"}.get(name, name)
+        name = {"oga": "ogg", "wave": "wav"}.get(name, name)
         try:
             return cls(name)
         except ValueError:

@@ -28,10 +28,11 @@ __all__ = [
     "top_path",
 ]
 
-#: MIME types of the audio formats (Ogg Vorbis and Ogg Opus share the container type).
+#: MIME types of the audio formats (Ogg Opus and Ogg Vorbis share the container type).
 AUDIO_TYPES: Mapping[AudioFormat, str] = {
     AudioFormat.OGG: "audio/ogg",
     AudioFormat.OPUS: "audio/ogg",
+    AudioFormat.VORBIS: "audio/ogg",
     AudioFormat.MP3: "audio/mpeg",
     AudioFormat.FLAC: "audio/flac",
     AudioFormat.WAV: "audio/wav",
