@@ -13,17 +13,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import shutil
 import sys
 import tempfile
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from typing import TYPE_CHECKING, Any
 
 from bot.errors import ComposerError, RequestError
 from bot.runtime.jobs import ClipFiles, JobKind, JobProgress, OutputSpec, RenderJob
@@ -42,6 +39,45 @@ log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
+#: A markup tag (``[red]``, ``[/bold]``) with the backslashes before it, as rich reads them.
+_TAG = re.compile(r"(\\*)(\[[a-z#/@][^[]*?])")
+
+
+def escape(text: str) -> str:
+    """``text`` shown as typed inside markup: every ``[`` that would open a tag is escaped with
+    a backslash (and backslashes before it doubled), the convention of rich's markup."""
+    text = _TAG.sub(lambda m: f"{m.group(1)}{m.group(1)}\\{m.group(2)}", text)
+    return text + "\\" if text.endswith("\\") and not text.endswith("\\\\") else text
+
+
+def _plain(markup: str) -> str:
+    """What ``markup`` reads as without styles: tags dropped, escaped brackets kept."""
+
+    def unescape(m: re.Match[str]) -> str:
+        pairs, escaped = divmod(len(m.group(1)), 2)
+        return "\\" * pairs + (m.group(2) if escaped else "")
+
+    return _TAG.sub(unescape, markup)
+
+
+class Console:
+    """Messages on stderr: through rich (colours, a progress bar) on a terminal; plain lines
+    otherwise, without importing rich (a tenth of the start-up of ``composer song``)."""
+
+    def __init__(self) -> None:
+        self.is_terminal = sys.stderr.isatty()
+        self.rich: Any = None
+        if self.is_terminal:
+            from rich.console import Console as RichConsole
+
+            self.rich = RichConsole(stderr=True, soft_wrap=True)  # one message, one line
+
+    def print(self, markup: str) -> None:
+        if self.rich is not None:
+            self.rich.print(markup)
+        else:
+            print(_plain(markup), file=sys.stderr, flush=True)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
@@ -52,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
             stream=sys.stderr,
         )
-    console = Console(stderr=True, soft_wrap=True)  # one message, one line
+    console = Console()
     try:
         settings = Settings.load(Path(args.settings) if args.settings else None)
         result: int = args.handler(args, settings, console)
@@ -155,7 +191,9 @@ def _cmd_compose(args: argparse.Namespace, settings: Settings, console: Console)
     output, fmt = outputs.audio, outputs.format
     backend_name = spec.backend or settings.default_backend
     soundfont = Path(args.soundfont) if args.soundfont else settings.soundfont_or(CLI_SOUNDFONT)
-    config = BackendConfig(sample_rate=settings.sample_rate, soundfont=soundfont)
+    config = BackendConfig(
+        sample_rate=settings.sample_rate, soundfont=soundfont, midi=outputs.midi is not None
+    )
     backend = load_backend(backend_name, config)
     job = RenderJob(
         job_id=uuid.uuid4().hex,
@@ -164,7 +202,7 @@ def _cmd_compose(args: argparse.Namespace, settings: Settings, console: Console)
         backend=backend_name,
         plan=plan,
         sections=indices,
-        output=OutputSpec(format=fmt, waveform=False),
+        output=OutputSpec(format=fmt, waveform=False, stem=False),  # only what was asked for
     )
     with tempfile.TemporaryDirectory(prefix="composer-") as tmp, staged_files() as files:
         clip = _render_with_progress(job, backend, Path(tmp), console, quiet=args.quiet)
@@ -233,15 +271,17 @@ def _render_with_progress(
     from models.base import MusicBackend
 
     assert isinstance(backend, MusicBackend)
-    if quiet or not console.is_terminal:
+    if quiet or console.rich is None:
         return render_job(job, backend, clips_dir)
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     columns = (
         TextColumn("[bold blue]{task.description:<40}"),
         BarColumn(),
         TextColumn("{task.percentage:>3.0f}%"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=console, transient=True) as bar:
+    with Progress(*columns, console=console.rich, transient=True) as bar:
         task = bar.add_task("composing", total=1.0)
 
         def on_progress(update: JobProgress) -> None:

@@ -58,6 +58,7 @@ class BackendConfig:
     checkpoint_dir: Path | None = None  # neural backends: local weights, never downloaded
     half_precision: bool = True  # neural backends on CUDA
     quality: str = "preview"  # neural backends: "preview" (top level) or "full" (upsampled)
+    midi: bool = True  # symbolic backends: a MIDI file per section (the CLI asks only for --midi)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +103,10 @@ class MusicBackend(abc.ABC):
     #: True when a section must be continued from the previous section's ``state``/audio, so the
     #: sections of one song have to run in order on one worker.
     needs_previous: ClassVar[bool] = False
+    #: How many sections of one song may render at once, on threads (independent sections
+    #: only): for a backend whose ``generate`` is thread-safe and spends part of its time
+    #: outside the GIL, so a second section uses the second core.
+    concurrent_sections: ClassVar[int] = 1
 
     @property
     @abc.abstractmethod

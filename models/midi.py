@@ -11,12 +11,13 @@ import io
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import mido
+from typing import TYPE_CHECKING, Any
 
 from models.embedded.score import Score, Track
 from models.plan import Key, Mode, SongPlan
+
+if TYPE_CHECKING:  # mido is imported where it is used: a process that writes no MIDI never loads it
+    import mido
 
 __all__ = ["TICKS_PER_QUARTER", "NoteRecord", "join_midi", "read_notes", "section_midi"]
 
@@ -43,6 +44,8 @@ class NoteRecord:
 def _msg(kind: str, **fields: int) -> mido.Message:
     """A channel message from values the score already keeps in range (no per-field checks:
     they dominate the cost of writing a file)."""
+    import mido
+
     return mido.Message(kind, skip_checks=True, **fields)
 
 
@@ -56,6 +59,8 @@ def _ticks(q: float) -> int:
 
 def _to_track(events: list[tuple[int, int, Any]]) -> mido.MidiTrack:
     """(abs tick, order, message) → a track with delta times."""
+    import mido
+
     events.sort(key=lambda e: (e[0], e[1]))
     track = mido.MidiTrack()
     now = 0
@@ -67,6 +72,8 @@ def _to_track(events: list[tuple[int, int, Any]]) -> mido.MidiTrack:
 
 
 def _conductor(score: Score) -> list[tuple[int, int, Any]]:
+    import mido
+
     meter = score.meter
     events: list[tuple[int, int, Any]] = [
         (0, 0, mido.MetaMessage("track_name", name=score.title or "composer-bot")),
@@ -89,6 +96,8 @@ def _conductor(score: Score) -> list[tuple[int, int, Any]]:
 
 
 def _instrument(track: Track) -> list[tuple[int, int, Any]]:
+    import mido
+
     ch = track.channel
     program = track.drum_kit if track.is_drum else track.program
     events: list[tuple[int, int, Any]] = [
@@ -127,6 +136,8 @@ def _instrument(track: Track) -> list[tuple[int, int, Any]]:
 
 def section_midi(score: Score) -> bytes:
     """The section as a type-1 Standard MIDI File."""
+    import mido
+
     mid = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_QUARTER)
     end = _ticks(score.body_q)
     conductor = _conductor(score)
@@ -170,6 +181,8 @@ def join_midi(plan: SongPlan, parts: Sequence[tuple[int, bytes]]) -> bytes:
     each lasting its section's bars; tracks merged by instrument (name, channel, program).  So a
     lone verse, an extension or a session song's takes start at 0 with no gaps, like their audio.
     """
+    import mido
+
     if not parts:
         raise ValueError("join_midi needs at least one section")
     bar_ticks = plan.meter.quarters_per_bar * TICKS_PER_QUARTER
@@ -274,6 +287,8 @@ def _tempo_seconds(mid: mido.MidiFile) -> Callable[[int], float]:
 
 def read_notes(data: bytes) -> list[NoteRecord]:
     """Every note in a Standard MIDI File, sorted by (start, track, pitch)."""
+    import mido
+
     mid = mido.MidiFile(file=io.BytesIO(data))
     seconds = _tempo_seconds(mid)
     notes: list[NoteRecord] = []

@@ -25,8 +25,10 @@ except SystemExit:
 print(json.dumps(sorted(m for m in sys.modules if "." not in m)))
 """
 
-_SYNTHESIS = {"tinysoundfont", "pedalboard", "soundfile", "mido"}
+_SYNTHESIS = {"tinysoundfont", "pedalboard", "soundfile"}
 _NEVER_ON_THE_SONG_PATH = {"scipy", "pyloudnorm", "PIL", "asyncio", "torch", "librosa", "discord"}
+#: Loaded only when asked for: MIDI output (``--midi``), a progress bar (a terminal).
+_ON_REQUEST = {"mido", "rich"}
 
 
 def _modules(tmp_path: Path, *args: str) -> set[str]:
@@ -47,7 +49,7 @@ def _modules(tmp_path: Path, *args: str) -> set[str]:
 def test_parse_and_help_import_no_audio_stack(tmp_path: Path, args: tuple[str, ...]) -> None:
     loaded = _modules(tmp_path, *args)
     assert "bot" in loaded
-    assert not loaded & (_SYNTHESIS | _NEVER_ON_THE_SONG_PATH | {"av"})
+    assert not loaded & (_SYNTHESIS | _NEVER_ON_THE_SONG_PATH | _ON_REQUEST | {"av"})
 
 
 def test_song_imports_the_synthesis_stack_and_nothing_more(tmp_path: Path) -> None:
@@ -55,4 +57,12 @@ def test_song_imports_the_synthesis_stack_and_nothing_more(tmp_path: Path) -> No
     loaded = _modules(tmp_path, "song", "lofi", "--duration", "8", "--seed", "1", "-o", str(out))
     assert out.stat().st_size > 10_000
     assert loaded >= _SYNTHESIS
-    assert not loaded & (_NEVER_ON_THE_SONG_PATH | {"av"})  # PyAV only encodes Opus
+    assert not loaded & (_NEVER_ON_THE_SONG_PATH | _ON_REQUEST | {"av"})
+
+
+def test_song_with_midi_loads_the_midi_writer(tmp_path: Path) -> None:
+    out, midi = tmp_path / "song.ogg", tmp_path / "song.mid"
+    args = ("song", "lofi", "--duration", "8", "--seed", "1", "-o", str(out), "--midi", str(midi))
+    loaded = _modules(tmp_path, *args)
+    assert midi.read_bytes()[:4] == b"MThd"
+    assert "mido" in loaded and "rich" not in loaded  # no terminal here: plain messages

@@ -87,22 +87,32 @@ def stitch(
     # there is nothing to overlap; both sides then get a micro-fade so the splice cannot click.
     overlaps = [min(fade, parts[k][0].shape[0] - parts[k][1]) for k in range(len(parts) - 1)]
     for k, (start, (audio, body)) in enumerate(zip(starts, parts, strict=True)):
-        gain = np.ones(audio.shape[0], dtype=np.float32)
+        frames = audio.shape[0]
+        gain = np.ones(frames, dtype=np.float32)
+        head = 0  # gain is 1 from ``head`` to ``fall``, 0 after ``end``
+        fall = end = frames
         if k > 0:
-            n = overlaps[k - 1] if overlaps[k - 1] >= micro else micro
-            n = min(n, audio.shape[0])
-            gain[:n] = np.sin(np.linspace(0.0, math.pi / 2, n, dtype=np.float32))
+            head = overlaps[k - 1] if overlaps[k - 1] >= micro else micro
+            head = min(head, frames)
+            gain[:head] = np.sin(np.linspace(0.0, math.pi / 2, head, dtype=np.float32))
         if k < len(parts) - 1:
             n = overlaps[k]
             if n >= micro:  # fade the tail out over the overlap, starting on the bar line
                 gain[body : body + n] *= np.cos(np.linspace(0.0, math.pi / 2, n, dtype=np.float32))
-                gain[body + n :] = 0.0
+                fall, end = body, body + n
             else:  # no tail: fade the last moments of the body itself
                 gain[body - micro : body] *= np.cos(
                     np.linspace(0.0, math.pi / 2, micro, dtype=np.float32)
                 )
-                gain[body:] = 0.0
-        out[start : start + audio.shape[0]] += audio * gain[:, None]
+                fall, end = body - micro, body
+        here = out[start : start + frames]
+        if head > fall:  # a section shorter than its fades
+            here[:end] += audio[:end] * gain[:end, None]
+            continue
+        # only the fades are multiplied; between them the section is added as it is
+        here[:head] += audio[:head] * gain[:head, None]
+        here[head:fall] += audio[head:fall]
+        here[fall:end] += audio[fall:end] * gain[fall:end, None]
     # Trim to where sound remains (the last section's tail) and fade the very end.
     end = starts[-1] + parts[-1][0].shape[0]
     out = fade_out(out[:end], round(end_fade_s * rate), in_place=True)  # our own buffer

@@ -87,6 +87,9 @@ class OutputSpec:
     max_bytes: int | None = None
     bitrate_kbps: int | None = None  # None: the format's default
     waveform: bool = True
+    #: A lossless copy of the last section for continuations and stitching (the bot's clips);
+    #: the CLI writes only the files asked for.
+    stem: bool = True
     #: When nothing fits ``max_bytes``: keep the first encoding (the result is delivered as a
     #: link to its web page) instead of failing the job.
     oversize_ok: bool = False
@@ -131,6 +134,7 @@ class RenderJob:
                 "max_bytes": self.output.max_bytes,
                 "bitrate_kbps": self.output.bitrate_kbps,
                 "waveform": self.output.waveform,
+                "stem": self.output.stem,
                 "oversize_ok": self.output.oversize_ok,
             },
             "quality": self.quality.value,
@@ -155,6 +159,7 @@ class RenderJob:
                 max_bytes=out.get("max_bytes"),
                 bitrate_kbps=out.get("bitrate_kbps"),
                 waveform=bool(out.get("waveform", True)),
+                stem=bool(out.get("stem", True)),
                 oversize_ok=bool(out.get("oversize_ok", False)),
             ),
             quality=Quality(data.get("quality", "preview")),
@@ -197,6 +202,7 @@ class ClipFiles:
     midi_path: str | None
     waveform_path: str | None
     stem_path: str  # FLAC of the last (or only) section, unmastered, for continuation/stitching
+    # ("" when the job asked for no stem: the CLI's)
     state_path: str | None
     body_frames: int  # of the stem
     sample_rate: int

@@ -10,9 +10,10 @@ from __future__ import annotations
 import io
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,13 +69,17 @@ def render_job(
     t = timings if timings is not None else Timings()
     plan = job.plan
 
+    reporting = threading.Lock()  # sections may render on several threads
+
     def report(stage: Stage, fraction: float, section: int = 0, message: str = "") -> None:
         if should_cancel is not None and should_cancel():
             raise JobCancelled()
         if progress is not None:
-            progress(
-                JobProgress(job.job_id, stage, min(1.0, fraction), section, len(indices), message)
+            update = JobProgress(
+                job.job_id, stage, min(1.0, fraction), section, len(indices), message
             )
+            with reporting:
+                progress(update)
 
     indices = job.sections if job.kind is not JobKind.STITCH else tuple(range(len(job.stitch)))
     start = time.perf_counter()
@@ -89,28 +94,13 @@ def render_job(
             raise ComposerError("Nothing to compose: the job names no sections.")
         previous = load_stored(job.previous) if job.previous else None
         refine = {i: load_stored(s) for i, s in zip(indices, job.refine, strict=False)}
-        n = len(indices)
-        for k, index in enumerate(indices):
+        for index in indices:
             if not 0 <= index < len(plan.sections):
                 raise ComposerError(f"This song has no section number {index + 1}.")
-            section = plan.sections[index]
-            label = f"section {k + 1} of {n}: {section.role.value}"
-            report(Stage.SECTION, _RENDER_SHARE * k / n, k + 1, label)
-
-            def sub(fraction: float, message: str, k: int = k, label: str = label) -> None:
-                done = _RENDER_SHARE * (k + max(0.0, min(1.0, fraction))) / n
-                report(Stage.SECTION, done, k + 1, f"{label} — {message}" if message else label)
-
-            audio = backend.generate(
-                plan,
-                section,
-                previous=previous,
-                refine=refine.get(index),
-                quality=job.quality.value,
-                progress=sub,
-            )
-            sections.append(audio)
-            previous = audio
+        if backend.concurrent_sections > 1 and not backend.needs_previous and len(indices) > 1:
+            sections = _render_concurrently(job, backend, report)
+        else:
+            sections = _render_in_order(job, backend, report, previous, refine)
     t.render_s = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -151,8 +141,9 @@ def render_job(
             files["clip.mid"] = join_midi(plan, midi_parts)
         if job.output.waveform:
             files["waveform.png"] = waveform_png(mastered.audio, seams=seams)
-        stem, stem_scale = _stem_flac(last)
-        files[_STEM_NAME] = stem
+        stem_scale = 1.0
+        if job.output.stem:
+            files[_STEM_NAME], stem_scale = _stem_flac(last)
         encoded = pending.result()
     files[f"audio.{encoded.extension}"] = encoded.data
     t.encode_s = time.perf_counter() - start
@@ -205,7 +196,7 @@ def render_job(
         audio_format=encoded.format,
         midi_path=str(directory / "clip.mid") if "clip.mid" in files else None,
         waveform_path=str(directory / "waveform.png") if "waveform.png" in files else None,
-        stem_path=str(directory / _STEM_NAME),
+        stem_path=str(directory / _STEM_NAME) if _STEM_NAME in files else "",
         state_path=str(directory / last_state) if last_state else None,
         body_frames=last.body_frames,
         sample_rate=last.sample_rate,
@@ -216,6 +207,83 @@ def render_job(
         bitrate_kbps=encoded.bitrate_kbps,
         notes=notes,
     )
+
+
+Report = Callable[..., None]
+
+
+def _render_in_order(
+    job: RenderJob,
+    backend: MusicBackend,
+    report: Report,
+    previous: SectionAudio | None,
+    refine: dict[int, SectionAudio],
+) -> list[SectionAudio]:
+    """One section after the other, each continued from the one before (when the backend
+    continues), with progress inside each section."""
+    plan, indices = job.plan, job.sections
+    n = len(indices)
+    sections: list[SectionAudio] = []
+    for k, index in enumerate(indices):
+        section = plan.sections[index]
+        label = f"section {k + 1} of {n}: {section.role.value}"
+        report(Stage.SECTION, _RENDER_SHARE * k / n, k + 1, label)
+
+        def sub(fraction: float, message: str, k: int = k, label: str = label) -> None:
+            done = _RENDER_SHARE * (k + max(0.0, min(1.0, fraction))) / n
+            report(Stage.SECTION, done, k + 1, f"{label} — {message}" if message else label)
+
+        audio = backend.generate(
+            plan,
+            section,
+            previous=previous,
+            refine=refine.get(index),
+            quality=job.quality.value,
+            progress=sub,
+        )
+        sections.append(audio)
+        previous = audio
+    return sections
+
+
+def _render_concurrently(
+    job: RenderJob, backend: MusicBackend, report: Report
+) -> list[SectionAudio]:
+    """Independent sections on ``backend.concurrent_sections`` threads: while one synthesises
+    (holding the GIL), another runs its effects (which release it), so both cores work.  The
+    result is the same audio as in order: sections do not depend on each other."""
+    plan, indices = job.plan, job.sections
+    n = len(indices)
+
+    def one(index: int) -> SectionAudio:
+        def check(_fraction: float, _message: str) -> None:
+            label = f"{done_count} of {n} sections rendered"
+            report(Stage.SECTION, _RENDER_SHARE * done_count / n, done_count, label)
+
+        return backend.generate(
+            plan, plan.sections[index], quality=job.quality.value, progress=check
+        )
+
+    done_count = 0
+    report(Stage.SECTION, 0.0, 1, f"{n} sections")
+    with ThreadPoolExecutor(backend.concurrent_sections, thread_name_prefix="section") as pool:
+        futures: list[Future[SectionAudio]] = [pool.submit(one, i) for i in indices]
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            for future in done:
+                if future.exception() is not None:
+                    for other in pending:
+                        other.cancel()
+                    future.result()  # raises (a cancellation, a backend error)
+            done_count = n - len(pending)
+            roles = ", ".join(
+                plan.sections[i].role.value
+                for i, f in zip(indices, futures, strict=True)
+                if f.done()
+            )
+            report(Stage.SECTION, _RENDER_SHARE * done_count / n, done_count, f"rendered {roles}")
+    return [f.result() for f in futures]
 
 
 def _stem_flac(section: SectionAudio) -> tuple[bytes, float]:

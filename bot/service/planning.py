@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from bot.errors import RequestError
 from bot.service.spec import RequestKind, RequestSpec
-from models.melody import Melody, MelodyError
-from models.melody.planning import plan_with_melody
+from models.melody.errors import MelodyError
 from models.plan import PlanError, SongPlan
 from models.planning import PlanRequest, plan_request
 from models.styles import STYLE_IDS
+
+if TYPE_CHECKING:  # melodies are planned by code imported only when there is one
+    from models.melody.types import Melody
 
 __all__ = ["new_seed", "plan_from_spec", "rendered_s"]
 
@@ -79,6 +82,8 @@ def _plan(
 ) -> tuple[SongPlan, tuple[int, ...]]:
     if melody is None:
         return plan_request(request)
+    from models.melody.planning import plan_with_melody
+
     return plan_with_melody(request, melody, max_duration_s=max_duration_s)
 
 

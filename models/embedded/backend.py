@@ -44,9 +44,13 @@ def default_soundfont() -> Path:
 class EmbeddedBackend(MusicBackend):
     name: ClassVar[str] = "embedded"
     needs_previous: ClassVar[bool] = False
+    #: Two sections at once: one synthesises (TinySoundFont holds the GIL) while the other
+    #: runs its effects (pedalboard releases it).  The synth itself is shared under a lock.
+    concurrent_sections: ClassVar[int] = 2
 
-    def __init__(self, renderer: Renderer) -> None:
+    def __init__(self, renderer: Renderer, *, midi: bool = True) -> None:
         self._renderer: Renderer | None = renderer
+        self._midi = midi  # whether sections carry their MIDI file
 
     @property
     def renderer(self) -> Renderer:
@@ -90,7 +94,7 @@ class EmbeddedBackend(MusicBackend):
         if progress is not None:
             progress(0.2, "rendering")
         audio, body_frames = self.renderer.render(score, render_settings(plan, section))
-        midi = section_midi(score)
+        midi = section_midi(score) if self._midi else None
         if progress is not None:
             progress(1.0, "rendered")
         log.debug(
@@ -143,4 +147,4 @@ def load(config: BackendConfig) -> EmbeddedBackend:
     GM SoundFont shipped with pretty_midi."""
     path = resolve_soundfont(config.soundfont)
     log.debug("embedded backend: SoundFont %s", path)
-    return EmbeddedBackend(Renderer(path, config.sample_rate))
+    return EmbeddedBackend(Renderer(path, config.sample_rate), midi=config.midi)

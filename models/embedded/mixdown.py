@@ -71,8 +71,9 @@ def decimate_into(send: Audio, audio: Audio, factor: int, level: float) -> None:
     """Add ``audio`` × ``level`` to the reduced-rate mono ``send`` (box filter over ``factor``
     frames and both channels), in one pass."""
     m = min(audio.shape[0] // factor, send.shape[0])
-    acc = audio[: m * factor].reshape(m, factor * 2).sum(axis=1, dtype=np.float32)
-    acc *= np.float32(level * 0.5 / factor)
+    # a matrix-vector product (BLAS): some 15 times faster than numpy's sum over a short axis
+    weights = np.full(factor * 2, level * 0.5 / factor, np.float32)
+    acc = audio[: m * factor].reshape(m, factor * 2) @ weights
     send[:m, 0] += acc
     send[:m, 1] += acc
 
