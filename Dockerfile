@@ -16,7 +16,7 @@ ENV DEBIAN_FRONTEND=noninteractive \
 # once loaded); the CLI with FluidR3_GM, which loads in well under a second.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-        python3 python3-venv python3-dev build-essential portaudio19-dev \
+        python3 python3-venv python3-dev build-essential portaudio19-dev libopus0 \
         fluid-soundfont-gm musescore-general-soundfont ca-certificates tini \
  && rm -rf /var/lib/apt/lists/*
 
