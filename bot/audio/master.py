@@ -64,39 +64,53 @@ def _mean_filter(x: AudioArray, size: int) -> AudioArray:
     return out
 
 
-def _reduction_curve(env: npt.NDArray[np.float32], ceiling: float, sample_rate: int) -> AudioArray:
-    """Per-frame gain (≤ 1) such that ``gain × env ≤ ceiling`` everywhere, smoothed; computed
-    in the memory of ``env`` (which it overwrites) and usually returned in it.
-
-    A max filter of width hold+attack followed by a moving average of width attack guarantees the
-    smoothed reduction at any peak is at least the reduction that peak needs.  Both run on
-    maxima of 16-frame blocks (a third of a millisecond; the ramps are 4 ms) and are interpolated
-    back: little memory and time for long songs.  The exact per-frame need is a floor, so the
-    ceiling holds at every frame.
-    """
-    reduction = np.maximum(env, np.float32(ceiling), out=env)  # ``env`` is a scratch copy
-    np.divide(np.float32(ceiling), reduction, out=reduction)
-    np.subtract(np.float32(1.0), reduction, out=reduction)  # 0 where no limiting is needed
-    if not reduction.any():
-        return np.ones_like(env)
+def _block_peaks(env: npt.NDArray[np.float32]) -> AudioArray:
+    """Maximum of every ``_BLOCK`` frames (the last block may be partial)."""
     n = env.shape[0]
+    full = n // _BLOCK
+    peaks: AudioArray = env[: full * _BLOCK].reshape(full, _BLOCK).max(axis=1)
+    if n > full * _BLOCK:
+        peaks = np.append(peaks, env[full * _BLOCK :].max())
+    return peaks
+
+
+def _smooth_reduction(peaks: AudioArray, ceiling: float, sample_rate: int) -> AudioArray | None:
+    """Smoothed gain reduction (0 = none) per block of ``_BLOCK`` frames for block peaks
+    ``peaks`` (already scaled by the static gain); None when nothing reaches the ceiling.
+
+    A max filter of width hold+attack followed by a moving average of width attack guarantees
+    the smoothed reduction at any peak is at least the reduction that peak needs.  Both run on
+    blocks (a third of a millisecond; the ramps are 4 ms): little memory and time for long songs.
+    """
+    need = np.maximum(peaks, np.float32(ceiling))
+    np.divide(np.float32(ceiling), need, out=need)
+    np.subtract(np.float32(1.0), need, out=need)  # 0 where no limiting is needed
+    if not need.any():
+        return None
     attack = max(3, int(_ATTACK_S * sample_rate))
     hold = max(attack, int(_HOLD_S * sample_rate))
-    full = n // _BLOCK
-    peaks = reduction[: full * _BLOCK].reshape(full, _BLOCK).max(axis=1)
-    if n > full * _BLOCK:
-        peaks = np.append(peaks, reduction[full * _BLOCK :].max())
-    held = _max_filter(peaks, -(-(hold + attack) // _BLOCK) + 1)
-    smooth_blocks = _mean_filter(held, max(1, -(-attack // _BLOCK)))
-    # linear interpolation between block centres, in float32
-    edges = np.concatenate([smooth_blocks[:1], smooth_blocks, smooth_blocks[-1:]])
+    held = _max_filter(need, -(-(hold + attack) // _BLOCK) + 1)
+    return _mean_filter(held, max(1, -(-attack // _BLOCK)))
+
+
+def _frame_curve(
+    smooth: AudioArray, env: npt.NDArray[np.float32], gain: float, ceiling: float
+) -> AudioArray:
+    """The per-frame gain (≤ 1, static gain not included) from the block reduction ``smooth``,
+    linearly interpolated between block centres, floored at every frame by the exact reduction
+    that frame needs (so the ceiling holds at every frame).  Computed in ``env``'s memory."""
+    n = env.shape[0]
+    need = np.multiply(env, np.float32(gain), out=env)
+    np.maximum(need, np.float32(ceiling), out=need)
+    np.divide(np.float32(ceiling), need, out=need)
+    np.subtract(np.float32(1.0), need, out=need)
+    edges = np.concatenate([smooth[:1], smooth, smooth[-1:]])
     frac = ((np.arange(_BLOCK, dtype=np.float32) + 0.5) / _BLOCK)[None, :]
     ramps = np.multiply((edges[1:] - edges[:-1])[:, None], frac)  # one frame-length buffer
     ramps += edges[:-1, None]
-    smooth = ramps.ravel()[_BLOCK // 2 : _BLOCK // 2 + n]
-    np.maximum(smooth, reduction, out=reduction)
-    np.subtract(np.float32(1.0), reduction, out=reduction)
-    return reduction
+    np.maximum(ramps.ravel()[_BLOCK // 2 : _BLOCK // 2 + n], need, out=need)
+    np.subtract(np.float32(1.0), need, out=need)
+    return need
 
 
 def master(
@@ -123,27 +137,42 @@ def master(
     # static gain (room for a few dB of make-up gain and of inter-sample overshoot).
     threshold = 0.5 * ceiling / 10.0 ** (gain_db / 20.0)
     env = true_peak_envelope(x, sample_rate, threshold=threshold)
-    curve = scaled = np.ones_like(env)
+    peaks = _block_peaks(env)
+    coarse = model.coarse(_BLOCK)  # gain curves are chosen per block, then drawn per frame
+    smooth: AudioArray | None = None
     predicted = loudness
     for _ in range(max_iterations):
         gain = 10.0 ** (gain_db / 20.0)
-        np.multiply(env, gain, out=scaled)
-        curve = _reduction_curve(scaled, ceiling, sample_rate)
-        predicted = model.lufs(curve, gain)
+        smooth = _smooth_reduction(peaks * np.float32(gain), ceiling, sample_rate)
+        if smooth is None:  # a static gain: the full model is as cheap
+            predicted = model.lufs(gain)
+        else:
+            predicted = coarse.lufs(np.float32(1.0) - smooth[: peaks.size], gain)
         error = target_lufs - predicted
         if abs(error) <= tolerance_lu:
             break
         gain_db += error
     gain = 10.0 ** (gain_db / 20.0)
-    max_reduction_db = -_db(float(curve.min()))
-    del env, scaled, model  # what is left of mastering's memory: the result and its check
-    curve *= np.float32(gain)
-    if in_place:
-        x *= curve[:, None]
-        out = x
+    max_reduction_db = 0.0
+    if smooth is None:
+        del env
+        curve = None
     else:
-        out = (x * curve[:, None]).astype(np.float32, copy=False)
-    del curve
+        curve = _frame_curve(smooth, env, gain, ceiling)
+        max_reduction_db = -_db(float(curve.min()))
+        predicted = model.lufs(curve, gain)  # the full model, once: what is reported
+    del model, coarse
+    if curve is None:
+        out = x if in_place else x.copy()
+        out *= np.float32(gain)
+    else:
+        curve *= np.float32(gain)
+        if in_place:
+            x *= curve[:, None]
+            out = x
+        else:
+            out = (x * curve[:, None]).astype(np.float32, copy=False)
+        del curve
     # Verify on the result itself; the gain curve's own modulation can add a hundredth of a dB.
     limit = 10.0 ** (ceiling_dbtp / 20.0)
     peak = float(true_peak_envelope(out, sample_rate, threshold=0.5 * limit).max())
