@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from bot.audio.encode import encode_to_fit
-from bot.audio.master import master
+from bot.audio.encode import Encoded, encode_to_fit
+from bot.audio.master import MasterResult, master
 from bot.audio.stitch import stitch
 from bot.audio.waveform import waveform_png
 from bot.errors import ComposerError, JobCancelled
@@ -103,50 +103,17 @@ def render_job(
             sections = _render_in_order(job, backend, report, previous, refine)
     t.render_s = time.perf_counter() - start
 
-    start = time.perf_counter()
-    stitched = stitch(sections)
-    t.stitch_s = time.perf_counter() - start
-    # From here on only the last section's audio is needed (its stem): the others' buffers go
-    # back before mastering, the peak of the job's memory.
-    n_sections = len(sections)
-    # A STITCH job's plan lists the stitched clips as its sections, in order.
-    midi_parts = [(i, s.midi) for i, s in zip(indices, sections, strict=True) if s.midi]
-    states = [(i, s.state) for i, s in zip(indices, sections, strict=True)]
-    notes = tuple(dict.fromkeys(note for s in sections for note in s.notes))
-    last = sections[-1]
-    del sections
-    seams, sample_rate = stitched.seams, stitched.sample_rate
-
-    report(Stage.MASTERING, _RENDER_SHARE + 0.05, message="mastering")
-    start = time.perf_counter()
-    mastered = master(stitched.audio, sample_rate, in_place=True)  # the stitch is ours
-    del stitched
-    t.master_s = time.perf_counter() - start
-
-    report(Stage.ENCODING, _RENDER_SHARE + 0.10, message="encoding")
-    start = time.perf_counter()
-    # The encoder runs in C without the GIL: the side files are made meanwhile.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode") as encoder:
-        pending = encoder.submit(
-            encode_to_fit,
-            mastered.audio,
-            sample_rate,
-            job.output.format,
-            max_bytes=job.output.max_bytes,
-            bitrate_kbps=job.output.bitrate_kbps,
-            oversize_ok=job.output.oversize_ok,
-        )
-        files: dict[str, bytes] = {}
-        if midi_parts and len(midi_parts) == n_sections and len(plan.sections) >= n_sections:
-            files["clip.mid"] = join_midi(plan, midi_parts)
-        if job.output.waveform:
-            files["waveform.png"] = waveform_png(mastered.audio, seams=seams)
-        stem_scale = 1.0
-        if job.output.stem:
-            files[_STEM_NAME], stem_scale = _stem_flac(last)
-        encoded = pending.result()
-    files[f"audio.{encoded.extension}"] = encoded.data
-    t.encode_s = time.perf_counter() - start
+    # The stem (the last section, unmastered) is written while the song is stitched and
+    # mastered, which leave the second core mostly idle.
+    side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stem")
+    try:
+        stem_job = side.submit(_stem_flac, sections[-1]) if job.output.stem else None
+        done = _finish(job, sections, report, t, stem_job)
+    finally:
+        side.shutdown(cancel_futures=True)
+    mastered, encoded, files, seams = done.mastered, done.encoded, done.files, done.seams
+    sample_rate, last, states, notes = done.sample_rate, done.last, done.states, done.notes
+    stem_scale = done.stem_scale
 
     start = time.perf_counter()
     state_names: dict[int, str] = {}
@@ -207,6 +174,80 @@ def render_job(
         bitrate_kbps=encoded.bitrate_kbps,
         notes=notes,
     )
+
+
+@dataclass(slots=True)
+class _Finished:
+    """What stitching, mastering and encoding leave for the clip's files and metadata."""
+
+    mastered: MasterResult
+    encoded: Encoded
+    files: dict[str, bytes]
+    seams: tuple[int, ...]
+    sample_rate: int
+    last: SectionAudio
+    states: list[tuple[int, bytes | None]]
+    notes: tuple[str, ...]
+    stem_scale: float
+
+
+def _finish(
+    job: RenderJob,
+    sections: list[SectionAudio],
+    report: Report,
+    t: Timings,
+    stem_job: Future[tuple[bytes, float]] | None,
+) -> _Finished:
+    """Stitch, master and encode ``sections`` (the list is emptied once stitched: their buffers
+    go back before mastering, the peak of a job's memory); the side files (MIDI, waveform, the
+    stem made by ``stem_job``) while the encoder runs."""
+    plan, indices = (
+        job.plan,
+        (job.sections if job.kind is not JobKind.STITCH else tuple(range(len(job.stitch)))),
+    )
+    start = time.perf_counter()
+    stitched = stitch(sections)
+    t.stitch_s = time.perf_counter() - start
+    n_sections = len(sections)
+    # A STITCH job's plan lists the stitched clips as its sections, in order.
+    midi_parts = [(i, s.midi) for i, s in zip(indices, sections, strict=True) if s.midi]
+    states = [(i, s.state) for i, s in zip(indices, sections, strict=True)]
+    notes = tuple(dict.fromkeys(note for s in sections for note in s.notes))
+    last = sections[-1]
+    sections.clear()
+    seams, sample_rate = stitched.seams, stitched.sample_rate
+
+    report(Stage.MASTERING, _RENDER_SHARE + 0.05, message="mastering")
+    start = time.perf_counter()
+    mastered = master(stitched.audio, sample_rate, in_place=True)  # the stitch is ours
+    del stitched
+    t.master_s = time.perf_counter() - start
+
+    report(Stage.ENCODING, _RENDER_SHARE + 0.10, message="encoding")
+    start = time.perf_counter()
+    # The encoder runs in C without the GIL: the side files are made meanwhile.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode") as encoder:
+        pending = encoder.submit(
+            encode_to_fit,
+            mastered.audio,
+            sample_rate,
+            job.output.format,
+            max_bytes=job.output.max_bytes,
+            bitrate_kbps=job.output.bitrate_kbps,
+            oversize_ok=job.output.oversize_ok,
+        )
+        files: dict[str, bytes] = {}
+        if midi_parts and len(midi_parts) == n_sections and len(plan.sections) >= n_sections:
+            files["clip.mid"] = join_midi(plan, midi_parts)
+        if job.output.waveform:
+            files["waveform.png"] = waveform_png(mastered.audio, seams=seams)
+        stem_scale = 1.0
+        if stem_job is not None:
+            files[_STEM_NAME], stem_scale = stem_job.result()
+        encoded = pending.result()
+    files[f"audio.{encoded.extension}"] = encoded.data
+    t.encode_s = time.perf_counter() - start
+    return _Finished(mastered, encoded, files, seams, sample_rate, last, states, notes, stem_scale)
 
 
 Report = Callable[..., None]
@@ -292,7 +333,10 @@ def _stem_flac(section: SectionAudio) -> tuple[bytes, float]:
     peak = float(np.abs(section.audio).max()) if section.audio.size else 0.0
     scale = 1.0 if peak <= 0.999 else 0.999 / peak
     buf = io.BytesIO()
-    with sf.SoundFile(buf, "w", section.sample_rate, 2, format="FLAC", subtype="PCM_24") as f:
+    # the fastest FLAC setting: 1.5 % larger than the default, a third less time
+    with sf.SoundFile(
+        buf, "w", section.sample_rate, 2, format="FLAC", subtype="PCM_24", compression_level=0.0
+    ) as f:
         audio = section.audio * scale if scale != 1.0 else section.audio
         for i in range(0, audio.shape[0], 1 << 16):
             f.write(audio[i : i + (1 << 16)])

@@ -51,8 +51,10 @@ _FLUSH_FRAMES = 4096
 REFERENCE_DB = -33.0
 #: Gain after mixing that brings a typical arrangement to a healthy level with headroom.
 MASTER_GAIN_DB = 5.0
-#: Threads running effect chains while the synth renders the next bus.
-FX_THREADS = 2
+#: Threads running effect chains while the synth renders the next bus: one per bus of a
+#: typical production (drums, bass, the music), so the last bus synthesised, often the busiest,
+#: never waits for a free thread.
+FX_THREADS = 3
 
 
 @dataclass(frozen=True, slots=True)
