@@ -123,6 +123,7 @@ class MusicBackend(abc.ABC):
         refine: SectionAudio | None = None,
         quality: str = "preview",
         progress: ProgressCallback | None = None,
+        tail_s: float | None = None,
     ) -> SectionAudio:
         """Render ``section`` of ``plan``.
 
@@ -132,6 +133,9 @@ class MusicBackend(abc.ABC):
         ``state`` instead of sampling anew (e.g. Jukebox "full" upsampling of a preview).
         ``quality``: ``"preview"`` (fast) or ``"full"``; a backend with one quality ignores it.
         ``progress``: called with (fraction 0..1, label) as work advances; it may raise to cancel.
+        ``tail_s``: how much audio the caller will use after the last bar line (a section that
+        another follows in the same song is cut a few milliseconds after it); None: the whole
+        natural tail (releases, reverb).  A backend may return more than asked, never less.
         """
 
     def close(self) -> None:  # noqa: B027 - optional hook

@@ -82,7 +82,9 @@ class SlowBackend(MusicBackend):
         refine: SectionAudio | None = None,
         quality: str = "preview",
         progress: ProgressCallback | None = None,
+        tail_s: float | None = None,
     ) -> SectionAudio:
+        del tail_s
         mode = plan.extra("test_mode", "ok")
         marker = plan.extra("test_marker")
         if marker:

@@ -22,7 +22,7 @@ import soundfile as sf
 
 from bot.audio.encode import Encoded, encode_to_fit
 from bot.audio.master import MasterResult, master
-from bot.audio.stitch import stitch
+from bot.audio.stitch import DEFAULT_CROSSFADE_S, stitch
 from bot.audio.waveform import waveform_png
 from bot.errors import ComposerError, JobCancelled
 from bot.runtime.jobs import ClipFiles, JobKind, JobProgress, RenderJob, Stage, StoredSection
@@ -38,6 +38,8 @@ ProgressSink = Callable[[JobProgress], None]
 
 #: Share of a job's progress bar taken by rendering sections (the rest: master, encode, write).
 _RENDER_SHARE = 0.85
+#: Tail asked of a section that another follows: the stitch keeps only its crossfade.
+_SEAM_TAIL_S = 2 * DEFAULT_CROSSFADE_S
 _STEM_NAME = "stem.flac"
 
 
@@ -281,6 +283,7 @@ def _render_in_order(
             refine=refine.get(index),
             quality=job.quality.value,
             progress=sub,
+            tail_s=_SEAM_TAIL_S if k < n - 1 else None,
         )
         sections.append(audio)
         previous = audio
@@ -296,19 +299,22 @@ def _render_concurrently(
     plan, indices = job.plan, job.sections
     n = len(indices)
 
-    def one(index: int) -> SectionAudio:
+    def one(k: int, index: int) -> SectionAudio:
         def check(_fraction: float, _message: str) -> None:
             label = f"{done_count} of {n} sections rendered"
             report(Stage.SECTION, _RENDER_SHARE * done_count / n, done_count, label)
 
+        tail_s = _SEAM_TAIL_S if k < n - 1 else None
         return backend.generate(
-            plan, plan.sections[index], quality=job.quality.value, progress=check
+            plan, plan.sections[index], quality=job.quality.value, progress=check, tail_s=tail_s
         )
 
     done_count = 0
     report(Stage.SECTION, 0.0, 1, f"{n} sections")
     with ThreadPoolExecutor(backend.concurrent_sections, thread_name_prefix="section") as pool:
-        futures: list[Future[SectionAudio]] = [pool.submit(one, i) for i in indices]
+        futures: list[Future[SectionAudio]] = [
+            pool.submit(one, k, i) for k, i in enumerate(indices)
+        ]
         pending = set(futures)
         while pending:
             done, pending = wait(pending, return_when=FIRST_EXCEPTION)

@@ -85,6 +85,7 @@ class EmbeddedBackend(MusicBackend):
         refine: SectionAudio | None = None,
         quality: str = "preview",
         progress: ProgressCallback | None = None,
+        tail_s: float | None = None,
     ) -> SectionAudio:
         del previous, refine, quality  # sections are independent; one quality
         if progress is not None:
@@ -93,7 +94,7 @@ class EmbeddedBackend(MusicBackend):
         self.renderer.calibrate(score)
         if progress is not None:
             progress(0.2, "rendering")
-        audio, body_frames = self.renderer.render(score, render_settings(plan, section))
+        audio, body_frames = self.renderer.render(score, render_settings(plan, section, tail_s))
         midi = section_midi(score) if self._midi else None
         if progress is not None:
             progress(1.0, "rendered")
@@ -113,15 +114,22 @@ class EmbeddedBackend(MusicBackend):
         )
 
 
-def render_settings(plan: SongPlan, section: SectionPlan) -> RenderSettings:
-    """How a section of ``plan`` is rendered: its (sub-)style's production, tail and gain."""
+def render_settings(
+    plan: SongPlan, section: SectionPlan, tail_s: float | None = None
+) -> RenderSettings:
+    """How a section of ``plan`` is rendered: its (sub-)style's production, tail and gain;
+    ``tail_s``: only that much tail is wanted (synthesis and effects stop there, its second
+    half faded out)."""
     ending = section.role is SectionRole.OUTRO
+    tail, fade = (ENDING_TAIL_S, 0.6) if ending else (TAIL_S, 0.25)
+    if tail_s is not None and tail_s < tail:
+        tail, fade = tail_s, tail_s / 2
     return RenderSettings(
         production=production_for(plan.style, plan.substyle),
         section_role=section.role.value,
         gain_db=arrangement_for(plan.style, plan.substyle).gain_db,
-        tail_s=ENDING_TAIL_S if ending else TAIL_S,
-        fade_out_s=0.6 if ending else 0.25,
+        tail_s=tail,
+        fade_out_s=fade,
         seed=plan.seed * 131 + section.index,
     )
 

@@ -93,7 +93,9 @@ class JukeboxBackend(MusicBackend):
         refine: SectionAudio | None = None,
         quality: str = "preview",
         progress: ProgressCallback | None = None,
+        tail_s: float | None = None,
     ) -> SectionAudio:
+        del tail_s  # a window's audio is what the model sampled: nothing to spare
         if quality not in QUALITIES:
             raise UnsupportedRequest(
                 f"Jukebox quality must be 'preview' or 'full', not {quality!r}"

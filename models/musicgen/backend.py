@@ -159,7 +159,9 @@ class MusicgenBackend(MusicBackend):
         refine: SectionAudio | None = None,
         quality: str = "preview",
         progress: ProgressCallback | None = None,
+        tail_s: float | None = None,
     ) -> SectionAudio:
+        del tail_s  # a window's audio is what the model sampled: nothing to spare
         try:
             return self._generate(plan, section, previous=previous, progress=progress)
         except torch.cuda.OutOfMemoryError as exc:
