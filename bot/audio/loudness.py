@@ -24,7 +24,9 @@ import numpy.typing as npt
 __all__ = [
     "SILENCE_LUFS",
     "LoudnessModel",
+    "add_intersample_peaks",
     "integrated_lufs",
+    "sample_peaks",
     "true_peak_dbtp",
     "true_peak_envelope",
 ]
@@ -208,6 +210,17 @@ def true_peak_envelope(
     cost is a small fraction of oversampling the whole signal.
     """
     x = _as_2d(np.asarray(audio, dtype=np.float32))
+    env = sample_peaks(x)
+    if x.shape[0] == 0:
+        return env
+    limit = float(env.max()) * _TP_HEADROOM if threshold is None else threshold
+    add_intersample_peaks(env, x, sample_rate, limit)
+    return env
+
+
+def sample_peaks(audio: FloatArray) -> npt.NDArray[np.float32]:
+    """Per-frame sample peak over all channels (the first half of :func:`true_peak_envelope`)."""
+    x = _as_2d(np.asarray(audio, dtype=np.float32))
     frames = x.shape[0]
     env: npt.NDArray[np.float32] = np.empty(frames, np.float32)
     for lo in range(0, frames, _TP_BLOCK):  # by blocks: no frame-length temporaries
@@ -215,14 +228,21 @@ def true_peak_envelope(
         np.abs(x[lo : lo + _TP_BLOCK, 0], out=part)
         for channel in range(1, x.shape[1]):  # (frames, 2).max(axis=1) is slow in numpy
             np.maximum(part, np.abs(x[lo : lo + _TP_BLOCK, channel]), out=part)
-    if frames == 0:
-        return env
-    limit = float(env.max()) * _TP_HEADROOM if threshold is None else threshold
+    return env
+
+
+def add_intersample_peaks(
+    env: npt.NDArray[np.float32], audio: FloatArray, sample_rate: int, limit: float
+) -> None:
+    """Raise ``env`` (from :func:`sample_peaks`) to the 4× oversampled peaks between frames,
+    looking only around frames whose sample peak reaches ``limit``."""
+    x = _as_2d(np.asarray(audio, dtype=np.float32))
+    frames = x.shape[0]
     hot = env >= limit
     hot[:-1] |= hot[1:]  # a peak between n and n+1 belongs to n: look at both neighbours
     hot[1:] |= hot[:-1]
     if not hot.any():
-        return env
+        return
     factor = _OVERSAMPLE if sample_rate < 96_000 else 2
     filters = _fractional_delays(factor).T  # (taps, factor - 1)
     half = _TP_HALF_TAPS
@@ -245,7 +265,6 @@ def true_peak_envelope(
                 np.maximum(peak, between[:, k], out=peak)
             np.maximum(env[lo + chunk], peak, out=peak)
             env[lo + chunk] = peak
-    return env
 
 
 def true_peak_dbtp(audio: FloatArray, sample_rate: int) -> float:

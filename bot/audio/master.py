@@ -9,12 +9,19 @@ Limiting lowers the loudness a little; the make-up gain is found by iterating on
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from bot.audio.loudness import SILENCE_LUFS, LoudnessModel, true_peak_envelope
+from bot.audio.loudness import (
+    SILENCE_LUFS,
+    LoudnessModel,
+    add_intersample_peaks,
+    sample_peaks,
+    true_peak_envelope,
+)
 
 __all__ = ["MasterResult", "master"]
 
@@ -144,7 +151,11 @@ def master(
     ``in_place``: the result is written over ``audio`` when it is float32 (the caller's copy
     is no longer needed: a song-length buffer less at the peak of a job's memory)."""
     x = np.asarray(audio, dtype=np.float32)
-    model = LoudnessModel(x, sample_rate, resolution=_BLOCK)  # curves are chosen per block
+    # the sample peaks are taken while the loudness filters run on their own threads
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="peaks") as pool:
+        peaks_job = pool.submit(sample_peaks, x)
+        model = LoudnessModel(x, sample_rate, resolution=_BLOCK)  # curves are chosen per block
+        env = peaks_job.result()
     loudness = model.lufs()
     if loudness <= SILENCE_LUFS + 1.0:
         return MasterResult(x.copy(), SILENCE_LUFS, float("-inf"), 0.0, 0.0)
@@ -153,7 +164,7 @@ def master(
     # Oversample every frame that could come near the ceiling: within 6 dB of it after the
     # static gain (room for a few dB of make-up gain and of inter-sample overshoot).
     threshold = 0.5 * ceiling / 10.0 ** (gain_db / 20.0)
-    env = true_peak_envelope(x, sample_rate, threshold=threshold)
+    add_intersample_peaks(env, x, sample_rate, threshold)
     peaks = _block_peaks(env)
     smooth: AudioArray | None = None
     predicted = loudness

@@ -35,7 +35,8 @@ class Outputs:
 
 
 def _formats() -> str:
-    return ", ".join(f".{f.value}" for f in AudioFormat)
+    """The file extensions known (Ogg Vorbis is an .ogg too: it is asked for with --format)."""
+    return ", ".join(f".{f.value}" for f in AudioFormat if f is not AudioFormat.VORBIS)
 
 
 def _audio_format(path: Path, explicit: str | None) -> AudioFormat:
@@ -51,7 +52,7 @@ def _audio_format(path: Path, explicit: str | None) -> AudioFormat:
     except ValueError:
         raise OutputError(
             f"I don't know the audio format '{path.suffix}' of {path}. Formats: {_formats()} "
-            "(or say which with --format)."
+            "(or say which with --format, e.g. --format vorbis for Ogg Vorbis)."
         ) from None
 
 
