@@ -8,7 +8,7 @@ fresh process.  Prints wall-clock medians, the ratio (goal ≤ 1.5×), peak RSS 
 run of the same command in a fresh process, in CPU seconds (robust on a busy machine): start-up
 (interpreter and imports; bytecode cached after the first run, as in an installed package),
 parse + plan, SoundFont load, compose, synth, effects (on helper threads, overlapping synth),
-master, encode (on a thread, overlapping side files), side files.  ``--soundfonts`` adds the
+master, encode (Ogg Opus on two threads: their CPU adds up), side files.  ``--soundfonts`` adds the
 load cost of every installed SoundFont (first and later process).
 
     python bench/bench_cli.py [--runs 5] [--request "chill lofi 85bpm in A minor"]
@@ -70,6 +70,7 @@ def split_child(args: argparse.Namespace) -> None:
     """Run the command in this (fresh) process with CPU timers around each stage (the CPU time
     of the thread that runs it: robust on a busy machine, and the effect threads add up);
     print JSON."""
+    import bot.audio.opus as opus
     import bot.cli as cli
     import bot.runtime.pipeline as pipeline
     import models.embedded.backend as backend
@@ -102,10 +103,28 @@ def split_child(args: argparse.Namespace) -> None:
     for name in ("apply_effects", "apply_snare_verb", "room_response", "vinyl"):
         wrap(render, name, "effects")
     wrap(pipeline, "master", "master")
-    wrap(pipeline, "encode_to_fit", "encode")
+    wrap(opus, "_encode_span", "encode")  # each span on its own thread: their CPU adds up
     for name in ("waveform_png", "join_midi", "_stem_flac"):
         wrap(pipeline, name, "side_files")
     wrap(ClipStore, "write", "side_files")
+    walls: dict[str, float] = {}
+
+    def wall(owner: object, name: str, key: str) -> None:
+        original = getattr(owner, name)
+
+        def timed_call(*a: object, **k: object) -> object:
+            start = time.perf_counter()
+            try:
+                return original(*a, **k)
+            finally:
+                walls[key] = walls.get(key, 0.0) + time.perf_counter() - start
+
+        setattr(owner, name, timed_call)
+
+    wall(pipeline, "_render_concurrently", "wall_sections")
+    wall(pipeline, "stitch", "wall_stitch")
+    wall(pipeline, "master", "wall_master")
+    wall(pipeline, "encode_to_fit", "wall_encode")
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["COMPOSER_DATA_DIR"] = tmp
         start = time.perf_counter()
@@ -113,6 +132,7 @@ def split_child(args: argparse.Namespace) -> None:
         code = cli.main(song_cmd(args, Path(tmp) / "song.ogg")[3:])
         spent["command_wall"] = time.perf_counter() - start
         spent["command_cpu"] = time.process_time() - cpu
+    spent.update(walls)
     if code != 0:
         raise SystemExit(code)
     print(json.dumps(spent))
@@ -209,6 +229,14 @@ def main() -> None:
     print("split of one instrumented run (CPU seconds of the thread doing each stage):")
     for key in (*SPLIT_KEYS, "command_cpu", "command_wall"):
         print(f"  {key:12s} {split[key]:6.3f}")
+    print(
+        "  wall seconds: "
+        + " · ".join(
+            f"{key[5:]} {split[key]:.3f}"
+            for key in ("wall_sections", "wall_stitch", "wall_master", "wall_encode")
+            if key in split
+        )
+    )
     print(f"load average during the run: {os.getloadavg()[0]:.1f} (2 cores: above 2 is contention)")
     if args.soundfonts:
         soundfont_costs(env)
