@@ -25,7 +25,7 @@ import discord
 
 from bot.db import ClipRecord, JobRecord
 from bot.runtime.jobs import JobKind, JobProgress
-from bot.web import UploadFallback, clip_path
+from bot.web import PageLinks, UploadFallback
 from cogs.buttons import clip_view
 from cogs.ui import clip_embed, clip_files, failed_text, progress_text
 
@@ -59,6 +59,7 @@ class DiscordDeliverer:
     def __init__(self, bot: ComposerBot, *, progress_interval_s: float = 2.0) -> None:
         self.bot = bot
         self.progress_interval_s = progress_interval_s
+        self.links = PageLinks(bot.settings, bot.storage)
         self._views: dict[str, _JobView] = {}
 
     # --- the Deliverer protocol ---------------------------------------------------------------
@@ -99,18 +100,23 @@ class DiscordDeliverer:
                 view.rank, view.last_edit_s = _PROGRESS, now
 
     async def deliver(self, job: JobRecord, clip: ClipRecord) -> str | None:
+        session_url = None
         if job.kind is JobKind.STITCH and job.session_id:
             # Recorded before anyone sees the song (idempotent if delivery is retried): a
             # `/session close` right after the post finds it.
-            await self.bot.storage.sessions.set_song(job.session_id, clip.id)
+            session = await self.bot.storage.sessions.set_song(job.session_id, clip.id)
+            session_url = await self.links.session(session)
         view = self._view(job)
         async with view.lock:
             tally = await self.bot.storage.votes.tally(clip.id)
-            page_url = await self._page_url(clip)
+            page_url = await self.links.clip(clip)
             content = f"<@{job.user_id}> here it is!"
+            embed = clip_embed(
+                clip, tally, requester_id=job.user_id, page_url=page_url, session_url=session_url
+            )
             kwargs: dict[str, Any] = {
                 "content": content,
-                "embed": clip_embed(clip, tally, requester_id=job.user_id, page_url=page_url),
+                "embed": embed,
                 "view": clip_view(clip, tally),
             }
             message = await self._final(job, view, kwargs, clip, page_url)
@@ -215,16 +221,6 @@ class DiscordDeliverer:
                     continue
                 raise
         return None
-
-    async def _page_url(self, clip: ClipRecord) -> str | None:
-        """The clip's web page, where its server's gallery is on and the bot serves pages (or
-        names a ``public_url``); None elsewhere."""
-        base = self.bot.settings.web_url
-        if not base or clip.guild_id is None:
-            return None
-        if not (await self.bot.storage.guilds.settings(clip.guild_id)).gallery:
-            return None
-        return base + clip_path(clip.web_key)
 
     def _oversize_fallback(
         self, job: JobRecord, page_url: str | None, attach: list[discord.File]

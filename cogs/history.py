@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.db import Period
+from bot.web import PageLinks
 from cogs.buttons import clip_view, history_page
 from cogs.flow import send_error
 from cogs.ui import clip_embed, clip_files, top_embed
@@ -26,6 +27,7 @@ PERIODS = [
 class History(commands.Cog):
     def __init__(self, bot: ComposerBot) -> None:
         self.bot = bot
+        self.links = PageLinks(bot.settings, bot.storage)
 
     @app_commands.command(name="history", description="Clips made by you (or someone else)")
     @app_commands.describe(user="whose clips (default: yours)")
@@ -47,12 +49,13 @@ class History(commands.Cog):
         try:
             clip = await self.bot.service.clip(id)
             tally = await self.bot.service.tally(clip.id)
+            page_url = await self.links.clip(clip)
         except Exception as exc:
             await send_error(interaction, exc)
             return
         await interaction.response.defer(thinking=True)
         await interaction.followup.send(
-            embed=clip_embed(clip, tally, requester_id=clip.user_id),
+            embed=clip_embed(clip, tally, requester_id=clip.user_id, page_url=page_url),
             files=clip_files(clip),
             view=clip_view(clip, tally),
         )
@@ -67,11 +70,13 @@ class History(commands.Cog):
         assert interaction.guild_id is not None
         try:
             top = await self.bot.service.top(interaction.guild_id, chosen)
+            page_url = await self.links.top(interaction.guild_id, chosen)
         except Exception as exc:
             await send_error(interaction, exc)
             return
         label = {"week": "this week", "month": "this month", "all": "of all time"}[chosen.value]
-        await interaction.response.send_message(embed=top_embed(f"🏆 Top clips {label}", top))
+        embed = top_embed(f"🏆 Top clips {label}", top, page_url=page_url)
+        await interaction.response.send_message(embed=embed)
 
     @app_commands.command(name="forget-me", description="Delete all your requests, clips and votes")
     async def forget_me(self, interaction: discord.Interaction[Any]) -> None:

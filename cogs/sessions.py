@@ -15,9 +15,10 @@ from bot.errors import NotFound, RequestError
 from bot.service.melody import check_melody_size
 from bot.service.sessions import close_session, prepare_session_song, start_session
 from bot.service.types import Prepared
+from bot.web import PageLinks
 from cogs.flow import accept_job, acknowledge, requester, send_error
 from cogs.melody_upload import read_attachment
-from cogs.ui import ACCENT
+from cogs.ui import ACCENT, link_page
 from models.styles import STYLES
 
 if TYPE_CHECKING:
@@ -28,7 +29,8 @@ log = logging.getLogger(__name__)
 _MEDALS = ("🥇", "🥈", "🥉")
 
 
-def welcome_embed(session: SessionRecord) -> discord.Embed:
+def welcome_embed(session: SessionRecord, page_url: str | None = None) -> discord.Embed:
+    """``page_url``: the session's web page (where the server's gallery is on)."""
     plan = session.plan
     style = STYLES[plan.style].title if plan.style in STYLES else plan.style
     embed = discord.Embed(title=f"🎛️ {session.name}", colour=ACCENT)
@@ -40,10 +42,10 @@ def welcome_embed(session: SessionRecord) -> discord.Embed:
     )
     embed.add_field(name="Sections", value=" → ".join(r.value for r in session.roles), inline=False)
     embed.add_field(name="Host", value=f"<@{session.owner_id}>")
-    return embed
+    return link_page(embed, page_url)
 
 
-def podium_embed(closed: SessionClose) -> discord.Embed:
+def podium_embed(closed: SessionClose, page_url: str | None = None) -> discord.Embed:
     embed = discord.Embed(title=f"🏁 {closed.session.name} — the podium", colour=ACCENT)
     for section in closed.sections:
         if not section.podium:
@@ -57,12 +59,13 @@ def podium_embed(closed: SessionClose) -> discord.Embed:
         embed.add_field(name=section.role.value, value="\n".join(lines), inline=False)
     if closed.missing:
         embed.set_footer(text="No takes for: " + ", ".join(r.value for r in closed.missing))
-    return embed
+    return link_page(embed, page_url)
 
 
 class Sessions(commands.GroupCog, group_name="session", group_description="Community jam sessions"):
     def __init__(self, bot: ComposerBot) -> None:
         self.bot = bot
+        self.links = PageLinks(bot.settings, bot.storage)
 
     async def _session_here(self, interaction: discord.Interaction[Any]) -> SessionRecord:
         session = None
@@ -119,7 +122,7 @@ class Sessions(commands.GroupCog, group_name="session", group_description="Commu
                 auto_archive_duration=1440,
             )
             session = await self.bot.storage.sessions.set_thread(session.id, thread.id)
-            await thread.send(embed=welcome_embed(session))
+            await thread.send(embed=welcome_embed(session, await self.links.session(session)))
         except Exception as exc:
             await self.bot.storage.sessions.close(session.id, who.user_id, admin=True)
             await interaction.delete_original_response()
@@ -155,10 +158,11 @@ class Sessions(commands.GroupCog, group_name="session", group_description="Commu
         try:
             session = await self._session_here(interaction)
             closed = await close_session(self.bot.service, session, requester(interaction))
+            page_url = await self.links.session(closed.session)
         except Exception as exc:
             await send_error(interaction, exc)
             return
-        await interaction.response.send_message(embed=podium_embed(closed))
+        await interaction.response.send_message(embed=podium_embed(closed, page_url))
 
 
 async def setup(bot: ComposerBot) -> None:

@@ -17,6 +17,7 @@ __all__ = [
     "clip_embed",
     "clip_files",
     "clip_title",
+    "link_page",
     "progress_text",
     "queued_text",
 ]
@@ -81,6 +82,15 @@ def clip_title(clip: ClipRecord) -> str:
     return f"{style} {what} in {clip.key}"
 
 
+def link_page(embed: discord.Embed, url: str | None) -> discord.Embed:
+    """Link ``embed`` to its web page (None: no page): the title opens it and a "Web page" line
+    shows it."""
+    if url:
+        embed.url = url
+        embed.add_field(name="Web page", value=f"🔗 {url}", inline=False)
+    return embed
+
+
 def clip_embed(
     clip: ClipRecord,
     tally: VoteTally | None = None,
@@ -88,10 +98,11 @@ def clip_embed(
     requester_id: int | None = None,
     with_waveform: bool = True,
     page_url: str | None = None,
+    session_url: str | None = None,
 ) -> discord.Embed:
     """``page_url``: the clip's web page (where the server's gallery is on): the title links
-    to it and a line shows it."""
-    embed = discord.Embed(title=f"🎵 {clip_title(clip)}", colour=ACCENT, url=page_url)
+    to it and a line shows it.  ``session_url``: the page of the jam session it belongs to."""
+    embed = discord.Embed(title=f"🎵 {clip_title(clip)}", colour=ACCENT)
     if requester_id is not None:
         embed.description = f"for <@{requester_id}>"
     minutes, seconds = divmod(round(clip.duration_s), 60)
@@ -118,8 +129,9 @@ def clip_embed(
         estimated = clip.plan.extra("melody_estimated")
         note = f"\n{' and '.join(estimated.split(','))} estimated from it" if estimated else ""
         embed.add_field(name="Melody", value=f"{heard[0].upper()}{heard[1:]}{note}", inline=False)
-    if page_url:
-        embed.add_field(name="Web page", value=f"🔗 {page_url}", inline=False)
+    link_page(embed, page_url)
+    if session_url:
+        embed.add_field(name="Jam session", value=f"🔗 {session_url}", inline=False)
     if with_waveform and clip.waveform_path and Path(clip.waveform_path).exists():
         embed.set_image(url="attachment://waveform.png")
     embed.set_footer(text=f"/show id:{clip.id} · {clip.size_bytes / 1024:.0f} KiB")
@@ -166,7 +178,8 @@ def history_embed(
     return embed
 
 
-def top_embed(title: str, top: Sequence[TopClip]) -> discord.Embed:
+def top_embed(title: str, top: Sequence[TopClip], *, page_url: str | None = None) -> discord.Embed:
+    """``page_url``: the server's leaderboard page (where its gallery is on)."""
     embed = discord.Embed(title=title, colour=ACCENT)
     medals = ["🥇", "🥈", "🥉"]
     if not top:
@@ -179,4 +192,4 @@ def top_embed(title: str, top: Sequence[TopClip]) -> discord.Embed:
             f"by <@{entry.clip.user_id}>",
             inline=False,
         )
-    return embed
+    return link_page(embed, page_url)

@@ -12,6 +12,7 @@ Templates (Jinja2) and static files are package data under ``bot/web/templates``
 
 from bot.web.app import SECURITY_HEADERS, WebServer, create_app
 from bot.web.health import Health, check_health
+from bot.web.links import PageLinks
 from bot.web.metrics import MeteredDeliverer, Metrics, UploadFallback
 from bot.web.pages import WebContext
 from bot.web.views import clip_path, session_path, top_path
@@ -21,6 +22,7 @@ __all__ = [
     "Health",
     "MeteredDeliverer",
     "Metrics",
+    "PageLinks",
     "UploadFallback",
     "WebContext",
     "WebServer",
