@@ -5,7 +5,8 @@ render a fixed 45 s five-track arrangement with TinySoundFont, write WAV) and th
 (``composer song "<request>" --duration 45 --seed 3 -o song.ogg``, production chain on), each a
 fresh process.  Prints wall-clock medians, the ratio (goal ≤ 1.5×), peak RSS of each (goal
 ≤ 150 MB with TimGM6mb), the first run apart from later ones, and the split of one instrumented
-run of the same command in a fresh process, in CPU seconds (robust on a busy machine): start-up
+run of the same command in a fresh process (sections on threads instead of a forked child, so
+that every stage is counted here), in CPU seconds (robust on a busy machine): start-up
 (interpreter and imports; bytecode cached after the first run, as in an installed package),
 parse + plan, SoundFont load, compose, synth, effects (on helper threads, overlapping synth),
 master, encode (Ogg Opus on two threads: their CPU adds up), side files.  ``--soundfonts`` adds the
@@ -73,12 +74,16 @@ def split_child(args: argparse.Namespace) -> None:
     import bot.audio.opus as opus
     import bot.cli as cli
     import bot.runtime.pipeline as pipeline
+    import bot.runtime.sections as sections
     import models.embedded.backend as backend
     import models.embedded.render as render
     import models.factory as factory
     from bot.service import planning
     from bot.storage import ClipStore
 
+    # Sections on threads, not split with a forked child: every stage is counted in this process
+    # (the timed runs above do fork).
+    sections.can_fork = lambda: False
     spent = dict.fromkeys(SPLIT_KEYS, 0.0)
     spent["startup"] = time.process_time()  # the interpreter's start and every import
 
@@ -121,7 +126,7 @@ def split_child(args: argparse.Namespace) -> None:
 
         setattr(owner, name, timed_call)
 
-    wall(pipeline, "_render_concurrently", "wall_sections")
+    wall(pipeline, "render_sections", "wall_sections")
     wall(pipeline, "stitch", "wall_stitch")
     wall(pipeline, "master", "wall_master")
     wall(pipeline, "encode_to_fit", "wall_encode")

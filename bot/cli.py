@@ -297,8 +297,9 @@ def _render_with_progress(
     from models.base import MusicBackend
 
     assert isinstance(backend, MusicBackend)
+    # a one-shot process: independent sections may be split with a forked copy of it
     if quiet or console.rich is None:
-        return render_job(job, backend, clips_dir)
+        return render_job(job, backend, clips_dir, fork_sections=True)
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = (
@@ -307,13 +308,15 @@ def _render_with_progress(
         TextColumn("{task.percentage:>3.0f}%"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=console.rich, transient=True) as bar:
+    # no refresh thread (it would keep the sections from a forked renderer): redrawn per update
+    with Progress(*columns, console=console.rich, transient=True, auto_refresh=False) as bar:
         task = bar.add_task("composing", total=1.0)
 
         def on_progress(update: JobProgress) -> None:
             bar.update(task, completed=update.fraction, description=update.message or "")
+            bar.refresh()
 
-        return render_job(job, backend, clips_dir, progress=on_progress)
+        return render_job(job, backend, clips_dir, progress=on_progress, fork_sections=True)
 
 
 def _summary(plan: SongPlan, indices: tuple[int, ...], clip: ClipFiles, output: Path) -> str:

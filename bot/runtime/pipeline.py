@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,10 +22,11 @@ import soundfile as sf
 
 from bot.audio.encode import Encoded, encode_to_fit
 from bot.audio.master import MasterResult, master
-from bot.audio.stitch import DEFAULT_CROSSFADE_S, stitch
+from bot.audio.stitch import stitch
 from bot.audio.waveform import waveform_png
 from bot.errors import ComposerError, JobCancelled
 from bot.runtime.jobs import ClipFiles, JobKind, JobProgress, RenderJob, Stage, StoredSection
+from bot.runtime.sections import RENDER_SHARE, Report, render_sections
 from bot.storage.clip_store import ClipStore
 from models.base import MusicBackend, SectionAudio
 from models.midi import join_midi
@@ -36,10 +37,6 @@ log = logging.getLogger(__name__)
 
 ProgressSink = Callable[[JobProgress], None]
 
-#: Share of a job's progress bar taken by rendering sections (the rest: master, encode, write).
-_RENDER_SHARE = 0.85
-#: Tail asked of a section that another follows: the stitch keeps only its crossfade.
-_SEAM_TAIL_S = 2 * DEFAULT_CROSSFADE_S
 _STEM_NAME = "stem.flac"
 
 
@@ -66,8 +63,11 @@ def render_job(
     progress: ProgressSink | None = None,
     should_cancel: Callable[[], bool] | None = None,
     timings: Timings | None = None,
+    fork_sections: bool = False,
 ) -> ClipFiles:
-    """Make the clip ``job`` describes and write it atomically under ``clips_dir/<clip_id>/``."""
+    """Make the clip ``job`` describes and write it atomically under ``clips_dir/<clip_id>/``.
+    ``fork_sections``: independent sections may be split with a forked copy of this process
+    (a one-shot process with no other thread: the CLI; see :mod:`bot.runtime.sections`)."""
     t = timings if timings is not None else Timings()
     plan = job.plan
 
@@ -90,7 +90,7 @@ def render_job(
         if not job.stitch:
             raise ComposerError("There are no clips to stitch into a song yet.")
         sections = [load_stored(s) for s in job.stitch]
-        report(Stage.STITCHING, _RENDER_SHARE, message="joining the chosen clips")
+        report(Stage.STITCHING, RENDER_SHARE, message="joining the chosen clips")
     else:
         if not indices:
             raise ComposerError("Nothing to compose: the job names no sections.")
@@ -99,10 +99,7 @@ def render_job(
         for index in indices:
             if not 0 <= index < len(plan.sections):
                 raise ComposerError(f"This song has no section number {index + 1}.")
-        if backend.concurrent_sections > 1 and not backend.needs_previous and len(indices) > 1:
-            sections = _render_concurrently(job, backend, report)
-        else:
-            sections = _render_in_order(job, backend, report, previous, refine)
+        sections = render_sections(job, backend, report, previous, refine, fork=fork_sections)
     t.render_s = time.perf_counter() - start
 
     # The stem (the last section, unmastered) is written while the song is stitched and
@@ -219,13 +216,13 @@ def _finish(
     sections.clear()
     seams, sample_rate = stitched.seams, stitched.sample_rate
 
-    report(Stage.MASTERING, _RENDER_SHARE + 0.05, message="mastering")
+    report(Stage.MASTERING, RENDER_SHARE + 0.05, message="mastering")
     start = time.perf_counter()
     mastered = master(stitched.audio, sample_rate, in_place=True)  # the stitch is ours
     del stitched
     t.master_s = time.perf_counter() - start
 
-    report(Stage.ENCODING, _RENDER_SHARE + 0.10, message="encoding")
+    report(Stage.ENCODING, RENDER_SHARE + 0.10, message="encoding")
     start = time.perf_counter()
     # The encoder runs in C without the GIL: the side files are made meanwhile.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode") as encoder:
@@ -250,87 +247,6 @@ def _finish(
     files[f"audio.{encoded.extension}"] = encoded.data
     t.encode_s = time.perf_counter() - start
     return _Finished(mastered, encoded, files, seams, sample_rate, last, states, notes, stem_scale)
-
-
-Report = Callable[..., None]
-
-
-def _render_in_order(
-    job: RenderJob,
-    backend: MusicBackend,
-    report: Report,
-    previous: SectionAudio | None,
-    refine: dict[int, SectionAudio],
-) -> list[SectionAudio]:
-    """One section after the other, each continued from the one before (when the backend
-    continues), with progress inside each section."""
-    plan, indices = job.plan, job.sections
-    n = len(indices)
-    sections: list[SectionAudio] = []
-    for k, index in enumerate(indices):
-        section = plan.sections[index]
-        label = f"section {k + 1} of {n}: {section.role.value}"
-        report(Stage.SECTION, _RENDER_SHARE * k / n, k + 1, label)
-
-        def sub(fraction: float, message: str, k: int = k, label: str = label) -> None:
-            done = _RENDER_SHARE * (k + max(0.0, min(1.0, fraction))) / n
-            report(Stage.SECTION, done, k + 1, f"{label} — {message}" if message else label)
-
-        audio = backend.generate(
-            plan,
-            section,
-            previous=previous,
-            refine=refine.get(index),
-            quality=job.quality.value,
-            progress=sub,
-            tail_s=_SEAM_TAIL_S if k < n - 1 else None,
-        )
-        sections.append(audio)
-        previous = audio
-    return sections
-
-
-def _render_concurrently(
-    job: RenderJob, backend: MusicBackend, report: Report
-) -> list[SectionAudio]:
-    """Independent sections on ``backend.concurrent_sections`` threads: while one synthesises
-    (holding the GIL), another runs its effects (which release it), so both cores work.  The
-    result is the same audio as in order: sections do not depend on each other."""
-    plan, indices = job.plan, job.sections
-    n = len(indices)
-
-    def one(k: int, index: int) -> SectionAudio:
-        def check(_fraction: float, _message: str) -> None:
-            label = f"{done_count} of {n} sections rendered"
-            report(Stage.SECTION, _RENDER_SHARE * done_count / n, done_count, label)
-
-        tail_s = _SEAM_TAIL_S if k < n - 1 else None
-        return backend.generate(
-            plan, plan.sections[index], quality=job.quality.value, progress=check, tail_s=tail_s
-        )
-
-    done_count = 0
-    report(Stage.SECTION, 0.0, 1, f"{n} sections")
-    with ThreadPoolExecutor(backend.concurrent_sections, thread_name_prefix="section") as pool:
-        futures: list[Future[SectionAudio]] = [
-            pool.submit(one, k, i) for k, i in enumerate(indices)
-        ]
-        pending = set(futures)
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_EXCEPTION)
-            for future in done:
-                if future.exception() is not None:
-                    for other in pending:
-                        other.cancel()
-                    future.result()  # raises (a cancellation, a backend error)
-            done_count = n - len(pending)
-            roles = ", ".join(
-                plan.sections[i].role.value
-                for i, f in zip(indices, futures, strict=True)
-                if f.done()
-            )
-            report(Stage.SECTION, _RENDER_SHARE * done_count / n, done_count, f"rendered {roles}")
-    return [f.result() for f in futures]
 
 
 def _stem_flac(section: SectionAudio) -> tuple[bytes, float]:

@@ -1,0 +1,273 @@
+"""Rendering the sections of one job: in order, on threads, or split with a forked process.
+
+- In order, each continued from the one before, for backends that continue (Jukebox, MusicGen).
+- Independent sections on ``backend.concurrent_sections`` threads (the embedded composer: while
+  one synthesises, holding the GIL, another runs its effects, which release it).
+- Split between this process and a forked copy of it (``fork=True``; the ``composer`` CLI, a
+  one-shot process with no other thread): each renders its share on its own interpreter, so
+  synthesis (TinySoundFont holds the GIL) runs on both cores.  The child inherits the loaded
+  SoundFont (copy-on-write), renders, sends the audio back through a pipe and leaves.
+
+Every way gives the same audio: sections do not depend on each other unless the backend
+continues them, and a section is rendered the same wherever it runs.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import pickle
+import signal
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+
+import numpy as np
+
+from bot.audio.stitch import DEFAULT_CROSSFADE_S
+from bot.errors import ComposerError
+from bot.runtime.jobs import RenderJob, Stage
+from models.base import BackendError, MusicBackend, SectionAudio
+
+__all__ = ["RENDER_SHARE", "Report", "can_fork", "render_sections"]
+
+log = logging.getLogger(__name__)
+
+Report = Callable[..., None]
+
+#: Share of a job's progress bar taken by rendering sections (the rest: master, encode, write).
+RENDER_SHARE = 0.85
+#: Tail asked of a section that another follows: the stitch keeps only its crossfade.
+_SEAM_TAIL_S = 2 * DEFAULT_CROSSFADE_S
+
+
+def can_fork() -> bool:
+    """Whether this process may fork a renderer: POSIX, and no thread but this one (a thread
+    holding a lock at the fork would leave it held forever in the child)."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+def render_sections(
+    job: RenderJob,
+    backend: MusicBackend,
+    report: Report,
+    previous: SectionAudio | None,
+    refine: dict[int, SectionAudio],
+    *,
+    fork: bool = False,
+) -> list[SectionAudio]:
+    """The audio of ``job.sections``, in their order."""
+    independent = not backend.needs_previous and len(job.sections) > 1
+    if independent and backend.concurrent_sections > 1:
+        if fork and can_fork():
+            return _render_forked(job, backend, report)
+        return _render_concurrently(job, backend, report)
+    return _render_in_order(job, backend, report, previous, refine)
+
+
+def _tail_s(k: int, n: int) -> float | None:
+    return _SEAM_TAIL_S if k < n - 1 else None
+
+
+def _render_in_order(
+    job: RenderJob,
+    backend: MusicBackend,
+    report: Report,
+    previous: SectionAudio | None,
+    refine: dict[int, SectionAudio],
+) -> list[SectionAudio]:
+    """One section after the other, each continued from the one before (when the backend
+    continues), with progress inside each section."""
+    plan, indices = job.plan, job.sections
+    n = len(indices)
+    sections: list[SectionAudio] = []
+    for k, index in enumerate(indices):
+        section = plan.sections[index]
+        label = f"section {k + 1} of {n}: {section.role.value}"
+        report(Stage.SECTION, RENDER_SHARE * k / n, k + 1, label)
+
+        def sub(fraction: float, message: str, k: int = k, label: str = label) -> None:
+            done = RENDER_SHARE * (k + max(0.0, min(1.0, fraction))) / n
+            report(Stage.SECTION, done, k + 1, f"{label} — {message}" if message else label)
+
+        audio = backend.generate(
+            plan,
+            section,
+            previous=previous,
+            refine=refine.get(index),
+            quality=job.quality.value,
+            progress=sub,
+            tail_s=_tail_s(k, n),
+        )
+        sections.append(audio)
+        previous = audio
+    return sections
+
+
+def _render_concurrently(
+    job: RenderJob, backend: MusicBackend, report: Report
+) -> list[SectionAudio]:
+    """Independent sections on ``backend.concurrent_sections`` threads."""
+    plan, indices = job.plan, job.sections
+    n = len(indices)
+    done_count = 0
+
+    def one(k: int, index: int) -> SectionAudio:
+        def check(_fraction: float, _message: str) -> None:
+            label = f"{done_count} of {n} sections rendered"
+            report(Stage.SECTION, RENDER_SHARE * done_count / n, done_count, label)
+
+        return backend.generate(
+            plan,
+            plan.sections[index],
+            quality=job.quality.value,
+            progress=check,
+            tail_s=_tail_s(k, n),
+        )
+
+    report(Stage.SECTION, 0.0, 1, f"{n} sections")
+    with ThreadPoolExecutor(backend.concurrent_sections, thread_name_prefix="section") as pool:
+        futures: list[Future[SectionAudio]] = [
+            pool.submit(one, k, i) for k, i in enumerate(indices)
+        ]
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            for future in done:
+                if future.exception() is not None:
+                    for other in pending:
+                        other.cancel()
+                    future.result()  # raises (a cancellation, a backend error)
+            done_count = n - len(pending)
+            roles = ", ".join(
+                plan.sections[i].role.value
+                for i, f in zip(indices, futures, strict=True)
+                if f.done()
+            )
+            report(Stage.SECTION, RENDER_SHARE * done_count / n, done_count, f"rendered {roles}")
+    return [f.result() for f in futures]
+
+
+def _shares(job: RenderJob) -> tuple[list[int], list[int]]:
+    """Positions of the sections this process renders and those the child renders: the
+    longest first, each to the side with less work so far (work ~ bars × bar length)."""
+    sections = job.plan.sections
+    order = sorted(range(len(job.sections)), key=lambda k: -sections[job.sections[k]].bars)
+    mine: list[int] = []
+    theirs: list[int] = []
+    load = [0.0, 0.0]
+    for k in order:
+        side = 0 if load[0] <= load[1] else 1
+        (mine if side == 0 else theirs).append(k)
+        load[side] += sections[job.sections[k]].bars
+    return sorted(mine), sorted(theirs)
+
+
+def _render_forked(job: RenderJob, backend: MusicBackend, report: Report) -> list[SectionAudio]:
+    """This process and a forked child each render their share of the sections (the child's
+    results come back through a pipe, read on a thread while this process renders)."""
+    plan, indices = job.plan, job.sections
+    n = len(indices)
+    mine, theirs = _shares(job)
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: render, send, leave without running anything of the parent's
+        os.close(read_fd)
+        code = 0
+        try:
+            with os.fdopen(write_fd, "wb") as out:
+                for k in theirs:
+                    audio = backend.generate(
+                        plan,
+                        plan.sections[indices[k]],
+                        quality=job.quality.value,
+                        tail_s=_tail_s(k, n),
+                    )
+                    _send(out, k, audio)
+        except BaseException:  # a broken pipe (the parent gave up), an error, an interrupt
+            log.exception("forked renderer failed")
+            code = 1
+        os._exit(code)
+
+    os.close(write_fd)
+    results: dict[int, SectionAudio] = {}
+    received: list[BaseException] = []
+
+    def receive() -> None:
+        try:
+            with os.fdopen(read_fd, "rb") as pipe:
+                for _ in theirs:
+                    k, audio = _receive(pipe)
+                    results[k] = audio
+        except BaseException as exc:  # EOF: the child died; reported below
+            received.append(exc)
+
+    reader = threading.Thread(target=receive, name="forked-sections")
+    reader.start()
+    finished = False
+    try:
+        report(Stage.SECTION, 0.0, 1, f"{n} sections on two processes")
+        for k in mine:
+            results[k] = backend.generate(
+                plan,
+                plan.sections[indices[k]],
+                quality=job.quality.value,
+                tail_s=_tail_s(k, n),
+            )
+            done = len(results)
+            report(Stage.SECTION, RENDER_SHARE * done / n, done, f"{done} of {n} rendered")
+        reader.join()
+        finished = True
+    finally:
+        if not finished:
+            os.kill(pid, signal.SIGKILL)
+            reader.join()
+        _, status = os.waitpid(pid, 0)
+    if received or len(results) != n or os.waitstatus_to_exitcode(status) != 0:
+        detail = repr(received[0]) if received else f"exit status {status}"
+        raise ComposerError(
+            "Rendering failed in a helper process; please try again.",
+            detail=f"forked renderer: {detail}",
+        )
+    return [results[k] for k in range(n)]
+
+
+def _send(out: io.BufferedWriter, k: int, audio: SectionAudio) -> None:
+    """One section: a pickled header (everything but the samples), then the raw samples."""
+    samples = np.ascontiguousarray(audio.audio, dtype=np.float32)
+    header = (
+        k,
+        samples.shape,
+        audio.sample_rate,
+        audio.body_frames,
+        audio.midi,
+        audio.state,
+        audio.notes,
+    )
+    blob = pickle.dumps(header, protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(len(blob).to_bytes(8, "little"))
+    out.write(blob)
+    out.write(samples.data)
+
+
+def _receive(pipe: io.BufferedReader) -> tuple[int, SectionAudio]:
+    read = pipe.readinto
+
+    def exactly(buffer: memoryview) -> None:
+        got = 0
+        while got < len(buffer):
+            step = read(buffer[got:])
+            if not step:
+                raise BackendError("the forked renderer stopped before sending every section")
+            got += step
+
+    size = bytearray(8)
+    exactly(memoryview(size))
+    blob = bytearray(int.from_bytes(size, "little"))
+    exactly(memoryview(blob))
+    k, shape, rate, body, midi, state, notes = pickle.loads(blob)  # from our own child
+    samples = np.empty(shape, np.float32)
+    exactly(samples.data.cast("B"))
+    audio = SectionAudio(samples, int(rate), int(body), midi=midi, state=state, notes=notes)
+    return int(k), audio

@@ -1,0 +1,144 @@
+"""The CLI splits a song's independent sections with a forked copy of itself: the same bytes as on
+threads, really two processes, and a child that fails or a job that is cancelled leaves a clear
+error and no process behind.  Each case runs in a fresh single-threaded interpreter (forking is
+only done where no other thread exists), as ``composer song`` does."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+_SETUP = """
+import json, os, sys, tempfile, uuid
+from pathlib import Path
+import numpy as np
+import soundfile as sf
+import bot.runtime.sections as sections
+from bot.errors import ComposerError, JobCancelled
+from bot.runtime.jobs import AudioFormat, JobKind, OutputSpec, RenderJob
+from bot.runtime.pipeline import render_job
+from models.base import BackendConfig
+from models.factory import load_backend
+from models.planning import PlanRequest, plan_request
+
+backend = load_backend("embedded", BackendConfig(sample_rate=22_050, midi=False))
+plan, indices = plan_request(
+    PlanRequest(kind="song", style="house", bpm=126.0, duration_s=20.0, seed=4)
+)
+job = RenderJob(
+    job_id=uuid.uuid4().hex, clip_id=uuid.uuid4().hex[:12], kind=JobKind.SONG,
+    backend="embedded", plan=plan, sections=indices,
+    output=OutputSpec(format=AudioFormat.WAV, waveform=False, stem=False),
+)
+pids = []
+original = backend.generate
+def generate(plan, section, **kw):
+    pids.append(os.getpid())
+    with open(os.environ["PID_LOG"], "a") as log:
+        log.write(f"{os.getpid()}\\n")
+    return original(plan, section, **kw)
+backend.generate = generate
+out = {"parent": os.getpid(), "sections": len(indices)}
+"""
+
+
+def run_case(tmp_path: Path, body: str) -> dict[str, object]:
+    script = _SETUP + textwrap.dedent(body) + "\nprint(json.dumps(out))\n"
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={
+            "PID_LOG": str(tmp_path / "pids.txt"),
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+        },
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    result["pids"] = sorted({int(p) for p in (tmp_path / "pids.txt").read_text().split()})
+    return result
+
+
+def test_two_processes_give_the_bytes_of_threads(tmp_path: Path) -> None:
+    result = run_case(
+        tmp_path,
+        """
+        forked = render_job(job, backend, Path(tempfile.mkdtemp()), fork_sections=True)
+        sections.can_fork = lambda: False
+        threaded = render_job(job, backend, Path(tempfile.mkdtemp()), fork_sections=True)
+        a, _ = sf.read(forked.audio_path, dtype="int16")
+        b, _ = sf.read(threaded.audio_path, dtype="int16")
+        out["same"] = bool(a.shape == b.shape and np.array_equal(a, b))
+        out["seconds"] = forked.duration_s
+        try:
+            os.waitpid(-1, os.WNOHANG)
+            out["children_left"] = True
+        except ChildProcessError:
+            out["children_left"] = False
+        """,
+    )
+    assert result["same"] is True
+    assert float(result["seconds"]) > 15.0  # type: ignore[arg-type]
+    assert len(result["pids"]) == 2 and result["parent"] in result["pids"]  # type: ignore[arg-type,operator]
+    assert result["children_left"] is False
+
+
+@pytest.mark.parametrize("how", ["raise", "die"])
+def test_a_failing_child_is_a_clear_error(tmp_path: Path, how: str) -> None:
+    result = run_case(
+        tmp_path,
+        f"""
+        parent = os.getpid()
+        inner = backend.generate
+        def failing(plan, section, **kw):
+            if os.getpid() != parent:
+                if {how!r} == "die":
+                    os.kill(os.getpid(), 9)
+                raise RuntimeError("boom in the child")
+            return inner(plan, section, **kw)
+        backend.generate = failing
+        try:
+            render_job(job, backend, Path(tempfile.mkdtemp()), fork_sections=True)
+            out["error"] = None
+        except ComposerError as exc:
+            out["error"] = exc.user_message
+        try:
+            os.waitpid(-1, os.WNOHANG)
+            out["children_left"] = True
+        except ChildProcessError:
+            out["children_left"] = False
+        """,
+    )
+    assert result["error"] == "Rendering failed in a helper process; please try again."
+    assert result["children_left"] is False
+
+
+def test_a_cancel_stops_the_child_too(tmp_path: Path) -> None:
+    result = run_case(
+        tmp_path,
+        """
+        try:
+            render_job(
+                job, backend, Path(tempfile.mkdtemp()), fork_sections=True,
+                should_cancel=lambda: len(pids) >= 1,
+            )
+            out["cancelled"] = False
+        except JobCancelled:
+            out["cancelled"] = True
+        try:
+            os.waitpid(-1, os.WNOHANG)
+            out["children_left"] = True
+        except ChildProcessError:
+            out["children_left"] = False
+        """,
+    )
+    assert result["cancelled"] is True and result["children_left"] is False
