@@ -72,7 +72,12 @@ def test_two_processes_give_the_bytes_of_threads(tmp_path: Path) -> None:
     result = run_case(
         tmp_path,
         """
+        scratch = [Path("/dev/shm"), Path(tempfile.gettempdir())]
+        def scratch_dirs():
+            return {p for d in scratch if d.is_dir() for p in d.glob("composer-sections-*")}
+        before = scratch_dirs()
         forked = render_job(job, backend, Path(tempfile.mkdtemp()), fork_sections=True)
+        out["scratch_left"] = sorted(str(p) for p in scratch_dirs() - before)
         sections.can_fork = lambda: False
         threaded = render_job(job, backend, Path(tempfile.mkdtemp()), fork_sections=True)
         a, _ = sf.read(forked.audio_path, dtype="int16")
@@ -90,6 +95,7 @@ def test_two_processes_give_the_bytes_of_threads(tmp_path: Path) -> None:
     assert float(result["seconds"]) > 15.0  # type: ignore[arg-type]
     assert len(result["pids"]) == 2 and result["parent"] in result["pids"]  # type: ignore[arg-type,operator]
     assert result["children_left"] is False
+    assert result["scratch_left"] == []
 
 
 @pytest.mark.parametrize("how", ["raise", "die"])

@@ -6,7 +6,8 @@
 - Split between this process and a forked copy of it (``fork=True``; the ``composer`` CLI, a
   one-shot process with no other thread): each renders its share on its own interpreter, so
   synthesis (TinySoundFont holds the GIL) runs on both cores.  The child inherits the loaded
-  SoundFont (copy-on-write), renders, sends the audio back through a pipe and leaves.
+  SoundFont (copy-on-write), renders, writes each section's samples to a scratch file (in
+  memory where /dev/shm exists) and its description to a pipe, and leaves.
 
 Every way gives the same audio: sections do not depend on each other unless the backend
 continues them, and a section is rendered the same wherever it runs.
@@ -18,10 +19,13 @@ import io
 import logging
 import os
 import pickle
+import shutil
 import signal
+import tempfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from pathlib import Path
 
 import numpy as np
 
@@ -166,7 +170,20 @@ def _shares(job: RenderJob) -> tuple[list[int], list[int]]:
 
 def _render_forked(job: RenderJob, backend: MusicBackend, report: Report) -> list[SectionAudio]:
     """This process and a forked child each render their share of the sections (the child's
-    results come back through a pipe, read on a thread while this process renders)."""
+    results are read on a thread while this process renders).  The samples go through a
+    scratch file, not the pipe: a pipe holds 64 KiB, and a child blocked on a full pipe would
+    wait for this process's busy interpreter to drain megabytes of it."""
+    shm = Path("/dev/shm")
+    scratch = Path(tempfile.mkdtemp(prefix="composer-sections-", dir=shm if shm.is_dir() else None))
+    try:
+        return _split(job, backend, report, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _split(
+    job: RenderJob, backend: MusicBackend, report: Report, scratch: Path
+) -> list[SectionAudio]:
     plan, indices = job.plan, job.sections
     n = len(indices)
     mine, theirs = _shares(job)
@@ -184,7 +201,7 @@ def _render_forked(job: RenderJob, backend: MusicBackend, report: Report) -> lis
                         quality=job.quality.value,
                         tail_s=_tail_s(k, n),
                     )
-                    _send(out, k, audio)
+                    _send(out, scratch, k, audio)
         except BaseException:  # a broken pipe (the parent gave up), an error, an interrupt
             log.exception("forked renderer failed")
             code = 1
@@ -198,7 +215,7 @@ def _render_forked(job: RenderJob, backend: MusicBackend, report: Report) -> lis
         try:
             with os.fdopen(read_fd, "rb") as pipe:
                 for _ in theirs:
-                    k, audio = _receive(pipe)
+                    k, audio = _receive(pipe, scratch)
                     results[k] = audio
         except BaseException as exc:  # EOF: the child died; reported below
             received.append(exc)
@@ -233,9 +250,11 @@ def _render_forked(job: RenderJob, backend: MusicBackend, report: Report) -> lis
     return [results[k] for k in range(n)]
 
 
-def _send(out: io.BufferedWriter, k: int, audio: SectionAudio) -> None:
-    """One section: a pickled header (everything but the samples), then the raw samples."""
+def _send(out: io.BufferedWriter, scratch: Path, k: int, audio: SectionAudio) -> None:
+    """One section: its samples to ``scratch/<k>.f32``, then a pickled header (everything else)
+    through the pipe."""
     samples = np.ascontiguousarray(audio.audio, dtype=np.float32)
+    samples.tofile(scratch / f"{k}.f32")
     header = (
         k,
         samples.shape,
@@ -246,28 +265,18 @@ def _send(out: io.BufferedWriter, k: int, audio: SectionAudio) -> None:
         audio.notes,
     )
     blob = pickle.dumps(header, protocol=pickle.HIGHEST_PROTOCOL)
-    out.write(len(blob).to_bytes(8, "little"))
-    out.write(blob)
-    out.write(samples.data)
+    out.write(len(blob).to_bytes(8, "little") + blob)
+    out.flush()
 
 
-def _receive(pipe: io.BufferedReader) -> tuple[int, SectionAudio]:
-    read = pipe.readinto
-
-    def exactly(buffer: memoryview) -> None:
-        got = 0
-        while got < len(buffer):
-            step = read(buffer[got:])
-            if not step:
-                raise BackendError("the forked renderer stopped before sending every section")
-            got += step
-
-    size = bytearray(8)
-    exactly(memoryview(size))
-    blob = bytearray(int.from_bytes(size, "little"))
-    exactly(memoryview(blob))
+def _receive(pipe: io.BufferedReader, scratch: Path) -> tuple[int, SectionAudio]:
+    size = pipe.read(8)
+    if len(size) < 8:
+        raise BackendError("the forked renderer stopped before sending every section")
+    blob = pipe.read(int.from_bytes(size, "little"))
     k, shape, rate, body, midi, state, notes = pickle.loads(blob)  # from our own child
-    samples = np.empty(shape, np.float32)
-    exactly(samples.data.cast("B"))
+    path = scratch / f"{int(k)}.f32"
+    samples = np.fromfile(path, np.float32).reshape(shape)
+    path.unlink()
     audio = SectionAudio(samples, int(rate), int(body), midi=midi, state=state, notes=notes)
     return int(k), audio
