@@ -63,6 +63,7 @@ def run_case(tmp_path: Path, body: str) -> dict[str, object]:
         check=False,
     )
     assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr  # the child prints nothing of its failures
     result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
     result["pids"] = sorted({int(p) for p in (tmp_path / "pids.txt").read_text().split()})
     return result
@@ -117,6 +118,7 @@ def test_a_failing_child_is_a_clear_error(tmp_path: Path, how: str) -> None:
             out["error"] = None
         except ComposerError as exc:
             out["error"] = exc.user_message
+            out["detail"] = str(exc)
         try:
             os.waitpid(-1, os.WNOHANG)
             out["children_left"] = True
@@ -126,6 +128,8 @@ def test_a_failing_child_is_a_clear_error(tmp_path: Path, how: str) -> None:
     )
     assert result["error"] == "Rendering failed in a helper process; please try again."
     assert result["children_left"] is False
+    if how == "raise":  # the child's error travels to the parent (for its logs), untold
+        assert "RuntimeError: boom in the child" in str(result["detail"])
 
 
 def test_a_cancel_stops_the_child_too(tmp_path: Path) -> None:

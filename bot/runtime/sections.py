@@ -15,6 +15,7 @@ continues them, and a section is rendered the same wherever it runs.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import os
@@ -189,23 +190,11 @@ def _split(
     mine, theirs = _shares(job)
     read_fd, write_fd = os.pipe()
     pid = os.fork()
+    if pid:
+        log.debug("sections %s here, %s in process %d", mine, theirs, pid)
     if pid == 0:  # the child: render, send, leave without running anything of the parent's
         os.close(read_fd)
-        code = 0
-        try:
-            with os.fdopen(write_fd, "wb") as out:
-                for k in theirs:
-                    audio = backend.generate(
-                        plan,
-                        plan.sections[indices[k]],
-                        quality=job.quality.value,
-                        tail_s=_tail_s(k, n),
-                    )
-                    _send(out, scratch, k, audio)
-        except BaseException:  # a broken pipe (the parent gave up), an error, an interrupt
-            log.exception("forked renderer failed")
-            code = 1
-        os._exit(code)
+        os._exit(_child(job, backend, scratch, theirs, write_fd))
 
     os.close(write_fd)
     results: dict[int, SectionAudio] = {}
@@ -250,6 +239,38 @@ def _split(
     return [results[k] for k in range(n)]
 
 
+def _child(
+    job: RenderJob, backend: MusicBackend, scratch: Path, theirs: list[int], write_fd: int
+) -> int:
+    """The forked child's work; its exit status.  What goes wrong is told to the parent
+    through the pipe (it decides what the user sees): nothing is printed here, and an
+    interrupt (Ctrl-C reaches the whole process group) or a parent gone ends it quietly."""
+    plan, indices = job.plan, job.sections
+    with os.fdopen(write_fd, "wb") as out:
+        try:
+            for k in theirs:
+                audio = backend.generate(
+                    plan,
+                    plan.sections[indices[k]],
+                    quality=job.quality.value,
+                    tail_s=_tail_s(k, len(indices)),
+                )
+                _send(out, scratch, k, audio)
+        except (KeyboardInterrupt, BrokenPipeError):
+            return 1
+        except Exception as exc:
+            with contextlib.suppress(OSError):
+                _write_header(out, ("error", f"{type(exc).__name__}: {exc}"))
+            return 1
+    return 0
+
+
+def _write_header(out: io.BufferedWriter, header: tuple[object, ...]) -> None:
+    blob = pickle.dumps(header, protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(len(blob).to_bytes(8, "little") + blob)
+    out.flush()
+
+
 def _send(out: io.BufferedWriter, scratch: Path, k: int, audio: SectionAudio) -> None:
     """One section: its samples to ``scratch/<k>.f32``, then a pickled header (everything else)
     through the pipe."""
@@ -264,17 +285,17 @@ def _send(out: io.BufferedWriter, scratch: Path, k: int, audio: SectionAudio) ->
         audio.state,
         audio.notes,
     )
-    blob = pickle.dumps(header, protocol=pickle.HIGHEST_PROTOCOL)
-    out.write(len(blob).to_bytes(8, "little") + blob)
-    out.flush()
+    _write_header(out, header)
 
 
 def _receive(pipe: io.BufferedReader, scratch: Path) -> tuple[int, SectionAudio]:
     size = pipe.read(8)
     if len(size) < 8:
         raise BackendError("the forked renderer stopped before sending every section")
-    blob = pipe.read(int.from_bytes(size, "little"))
-    k, shape, rate, body, midi, state, notes = pickle.loads(blob)  # from our own child
+    header = pickle.loads(pipe.read(int.from_bytes(size, "little")))  # from our own child
+    if header[0] == "error":
+        raise BackendError(f"the forked renderer failed: {header[1]}")
+    k, shape, rate, body, midi, state, notes = header
     path = scratch / f"{int(k)}.f32"
     samples = np.fromfile(path, np.float32).reshape(shape)
     path.unlink()
