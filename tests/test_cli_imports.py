@@ -66,3 +66,25 @@ def test_song_with_midi_loads_the_midi_writer(tmp_path: Path) -> None:
     loaded = _modules(tmp_path, *args)
     assert midi.read_bytes()[:4] == b"MThd"
     assert "mido" in loaded and "rich" not in loaded  # no terminal here: plain messages
+
+
+def test_the_bot_process_imports_no_synthesis_or_analysis(tmp_path: Path) -> None:
+    """`composer run`'s own process answers Discord; its workers synthesise."""
+    probe = (
+        "import json, sys, cogs.app\n"
+        'print(json.dumps(sorted(m for m in sys.modules if "." not in m)))'
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=True,
+        env={**os.environ, "COMPOSER_DATA_DIR": str(tmp_path / "data")},
+    )
+    loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert {"discord", "aiohttp", "sqlalchemy"} <= loaded
+    assert not loaded & (
+        _SYNTHESIS | _NEVER_ON_THE_SONG_PATH - {"asyncio", "discord"} | {"mido", "av"}
+    )
