@@ -46,6 +46,7 @@ class SectionRole(StrEnum):
     VERSE = "verse"
     CHORUS = "chorus"
     BRIDGE = "bridge"
+    BUILDUP = "buildup"  # a riser into the drop: snare roll, filter opening, bass out
     CLIMAX = "climax"
     OUTRO = "outro"
 
@@ -56,6 +57,7 @@ SONG_ORDER: tuple[SectionRole, ...] = (
     SectionRole.VERSE,
     SectionRole.CHORUS,
     SectionRole.BRIDGE,
+    SectionRole.BUILDUP,
     SectionRole.CLIMAX,
     SectionRole.OUTRO,
 )

@@ -143,6 +143,7 @@ _ROLE_ENERGY = {
     SectionRole.VERSE: 0.55,
     SectionRole.CHORUS: 0.8,
     SectionRole.BRIDGE: 0.6,
+    SectionRole.BUILDUP: 0.9,
     SectionRole.CLIMAX: 1.0,
     SectionRole.OUTRO: 0.42,
 }
@@ -300,6 +301,7 @@ def plan_request(req: PlanRequest) -> tuple[SongPlan, tuple[int, ...]]:
         SectionRole.VERSE: verse_loop,
         SectionRole.CHORUS: chorus_loop,
         SectionRole.BRIDGE: bridge,
+        SectionRole.BUILDUP: chorus_loop,
         SectionRole.CLIMAX: chorus_loop,
         SectionRole.OUTRO: verse_loop,
     }

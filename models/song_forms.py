@@ -25,6 +25,7 @@ _ROLE_WEIGHT: Mapping[SectionRole, float] = {
     SectionRole.VERSE: 1.0,
     SectionRole.CHORUS: 1.0,
     SectionRole.BRIDGE: 0.75,
+    SectionRole.BUILDUP: 0.5,
     SectionRole.CLIMAX: 1.0,
     SectionRole.OUTRO: 0.5,
 }
@@ -32,6 +33,7 @@ _NAMES: Mapping[str, SectionRole] = {
     **{role.value: role for role in SectionRole},
     "drop": SectionRole.CLIMAX,
     "breakdown": SectionRole.BRIDGE,
+    "riser": SectionRole.BUILDUP,
 }
 
 
@@ -66,7 +68,12 @@ def allocate_bars(form: tuple[SectionRole, ...], total_bars: int) -> list[int]:
     minimum = 3 if total_bars >= MIN_BARS_PER_SECTION * len(form) else 2
     minimum = minimum if total_bars >= 2 * len(form) else 1
     edges = {j for j, role in enumerate(form) if role in (SectionRole.INTRO, SectionRole.OUTRO)}
-    floor = [4 if j in edges and total_bars >= 4 * len(form) else minimum for j in range(len(form))]
+    # a build-up rises over four bars at least (one bar a step of its roll) when there is room
+    edges_or_rises = edges | {j for j, role in enumerate(form) if role is SectionRole.BUILDUP}
+    floor = [
+        4 if j in edges_or_rises and total_bars >= 4 * len(form) else minimum
+        for j in range(len(form))
+    ]
     bars = [
         max(floor[j], 4 * round(x / 4) if x >= 6 else 2 * round(x / 2) if x >= 3 else round(x))
         for j, x in enumerate(ideal)
@@ -107,4 +114,8 @@ def section_form(family: str, role: SectionRole) -> tuple[SectionRole, ...]:
         form = parse_form(text)
         if role in form:
             return form
+    if role is SectionRole.BUILDUP:  # a build-up into the climax of any family's form
+        form = parse_form(FORMS.get(family, FORMS["through"])[0])
+        at = form.index(SectionRole.CLIMAX) if SectionRole.CLIMAX in form else len(form) - 1
+        return (*form[:at], role, *form[at:])
     return _FULL_FORM

@@ -7,8 +7,9 @@ carries the sub-style id (:attr:`models.plan.SongPlan.substyle`) so that every s
 effect chain of a song agrees on it.  When a request names none, the seed picks one.
 
 Forms are written as section names (``intro verse chorus ...``); ``drop`` is the climax of a
-dance track and ``breakdown`` its bridge.  Every form opens with an intro, peaks in a climax
-(the last chorus, the drop, the last A) and closes with an outro.
+dance track, ``breakdown`` its bridge and ``buildup`` the riser into a drop.  Every form opens
+with an intro, peaks in a climax (the last chorus, the drop, the last A) and closes with an
+outro.
 """
 
 from __future__ import annotations
@@ -61,10 +62,14 @@ FORMS: Mapping[str, tuple[str, ...]] = {
         "intro verse climax outro",
     ),
     "dance": (
+        "intro verse breakdown drop verse breakdown buildup drop outro",
         "intro verse breakdown drop verse breakdown drop outro",
         "intro verse chorus breakdown drop drop outro",
+        "intro verse breakdown buildup drop drop outro",
         "intro breakdown drop verse breakdown drop outro",
+        "intro verse breakdown buildup drop outro",
         "intro verse breakdown drop outro",
+        "intro breakdown buildup drop outro",
         "intro breakdown drop outro",
         "intro verse drop outro",
     ),

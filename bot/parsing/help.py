@@ -52,7 +52,7 @@ def help_text() -> str:
     styles = ", ".join(STYLES)
     lines = [
         "Tell me what to compose in plain words: a section (intro, verse, chorus, bridge, "
-        "climax, outro) or a full song, plus anything you like: style, mood, tempo, key, "
+        "build-up, climax, outro) or a full song, plus anything you like: style, mood, tempo, key, "
         "meter, length, instruments.",
         "Examples:",
         *(f"• {example}" for example in EXAMPLES),

@@ -24,7 +24,7 @@ boats boding boll bolls bond bonding bong bongoes bongs bono boob boobing booing
 booming booms boon boor boos boot booting boozing borodin bosom bossy bounce bounty brads brags
 braiding brand branding bras brash brassy brat brays breading breakdowns breeding bride brides
 bridged bridger bridget bridle bridles brocading broiling bronzing brooking broom browning
-browsing buck builds buildups bull bulls buss cabinet cabinets cajun calf cali calk calking call
+browsing buck builders builds bull bulls buss cabinet cabinets cajun calf cali calk calking call
 calling calms calving camber canon capon careered carouses carton cartoons caustic cavilling
 ceiling celestas celeste cell celli cells celtics chair chairs chalking chambers chaps cheeky
 cheer cheerfully cheers cheesy cheops cherry chide chides chiding child chiles chili chiller
@@ -69,72 +69,73 @@ harmonics harmonies harmonious harmonize harmonizes harms hasp hasps hasting hat
 hating hatting hauling hauntingly haws hays haze heady heard heats heave herd heroics heroin
 highs hind hinting hippy hits hoard hock honk hood hoof hooke hooks hooky hoop hoot hope hoped
 hopefuls horne horny horrors horse hose hounding housed houses hugh hundreds hunting hurd
-hurting huts hyde hypo inanimate india indicate indies indio indue initiate inmate inquiring
-inspiration inspirations instigate insuring intimacy intimated intimately intimates intimidate
-into intricate introductions italy jake jangle jest jingle joke joust jude juggle june jungles
-jute juts keck kegs kens keto keyboarded keyboarder keyboarders keyword keywords kicky kink
-kinks kirk kyoto lair land lane lang lard latina latino latins latinx laud leads leaf leah leak
-lean leap lear leas leda lend lengths lengthy lewd lice lien life like likely lime lina lind
-lined linen liner lines link lint liquids lire lite livery load lobe loci lode lodging lodi loft
-loge logging loki lome longings longs lope lore lori lose lounged lounges lounging loved lover
-loves lowe lung lunge lunging macerate machined machines macing majesties majesty majors mallow
-manacling managing mandarin mandarins marianas marinas mastery mated maudlin mayor meal meaning
-medal meddle mediaeval medial mediation medical medication medications meditate meditations
-meditatively mediums meier melancholia melancholics mellon mellows menacingly mending mental
-meta metals mete meteor meters metes meyer middles mincing miner minima minors minos minot
-minuet minuets minuses minuted minuter minutest miter moderated moderately moderates moderator
-moderns modulate moments motivation motivations mournfully mouthful move movies muddle mused
-musical musician musics mute mutes mysteries mysteriously mystic mystically mystics mythical
-neva nice niceties nicety nighties nike nile nina ninepins nines nineteens nineteenth ninetieth
-ninetieths ninnies nite nocturnal nocturnes nola nona none nora novae novas nylons oily olen
-omen opec opel opened openers opens operas opining optimist optimists oran orly oslo outdo outgo
-outran outruns outré oven overdrive owen oxen pace paces packed pacts paged paled pals pans
-pants panty paps parcs pared pares paris parity parks parry partly pass passionately past pasts
-pasty patty paved pawed paws payed pays peacefully peaks peal pear peas peat peck peek peppy
-perk permission persuasion pest phone phony pieced pieces pierce pike pile pimping pine pink
-pinky piped piper pipes pips pizzicati pizzicatos placed plateful plonk plumping plunk pods poet
-poker pope poppa port ports pose poser posh posit poss posts posy pots pout powder powerfully
-powers prig prod prof progressing progression progressively progressives prom pron prong prop
-pros prow psst puck pulping puns punt pupping puppy quarter quartets quirk quirks rabid rack
-radii radios raga raged rages rags raid randoms range ransom raped rapids raps ratio raved ravel
-raven raves reading reaming reaping rearing rebating refrains regaling reggie relapsing related
-relating relaxant relaxes relay relayed relaying releasing reliving reloading relying remaking
-reminisce reminisced reminiscence reminisces reminiscing renaming repaying replacing replaying
-retaking retrain retrod retry rhode rhythms rick ricky rill roam rofl roil role rolls romanced
-romances romania romantics rood roof rooms roomy root rove sally sambas samoa sanctions sang
-sanger saul sawing saxophonist scaly scar scares scarf scars scathing schools scions scone
-scooting scope scored scorer scores scorn scotching scow scurf scything secretions sectional
-sectionals sectioned sectors secy seductions seeds seek seem seer sees seething selections semen
-send seoul serena serener serf sessions sevens seventeens seventeenth seventh sevenths
-seventieth seventieths sever severn sewed sewing sexed sextons shake shaken shakes shakier shard
-shares shari shark sharpe sharps shaver shavers shed sheep shoelace shooting shore show shower
-sift signer silky sill sills silo singe singed singers singes sings sinker sinner siring sister
-sixteens sixth slaw sled sleek sleeps sleepy sleet slew slily sling slob sloe slog slop sloshing
-slot slotting slowed slows slugging sluggishly sluttish smart smooch smooching smoothing smooths
-smoothy smurf snake snakes snared snarf snarfs snark snarks snarl snarls snifter snores snow
-sober sofa softy soho soil sold sole soli solon solos sols something sonatas songster
-songwriters sonny sons sony soot sooth soothingly sore sorrowfully sort sorting soto soughing
-souls soundtracks soup sour sower sowing spaced spaces spare spares spay sped speeds spicy
-spinster spook spooks spore spotting spring springs stacey stacy stael stares staring stark
-starr starts stat stations steal steele steels steely steer steven stinger stings stingy store
-storing stow stringy strong strung stuart stud studly studs sturdy suction suctions sued suing
-sully summary summer summers sung sunni superb supers supper sure surer surfs suspend suspended
-suspender suspends sven swathing sweep swig swine swinger swore swung symphonies synch synchs
-synthesis synthesize synthesized synthesizes syphon syphons table tabular tack tacks tame tang
-tangos tangs tangy tarp teach tease techs temp tempe tempi tempos temps tempt tended tenders
-tenon tenors tens tensed tenses tensions tensor terse thee theiler there thin thine things think
-thins thirsty thirteens thirteenth thirties thong thralled threes thresh threw thrill thrilled
-thrillers thrills throe thromboses throwbacks thrush tide tike tile tiller timed timer times
-timex tinder tines ting tire tome tone tones topical traces traci tract tracts tracy trailed
-trailers trainer tram tramp tran trances tranquiler tranquilly traps trash trawler tray tree
-trick tricks trifle trifler trilled trip tripe tripled triples triplet triply trippe triumphal
-triumphantly triumphing trombonist tropic tropicana tropics truck trucks trumped trumpery
-trumpeted trumpeter trumpeters trumps tubs tues tuned tuner tuners tunis tuns tuxes twelves
-tying typical tyree ukelele ukeleles upbeats upliftings uprights uptight vaporware vary veil
-vera verb verde verge verges vern verne versed versus verve vibraphones vice vices videos vila
-villa villas viol violet violoncellos viols vireo voiced voile wade wage waive wake wale walt
-wane ware waved waver waves wavy weave whiled whiles whimsically whine white wholes whore whose
-wile wishful wive wove xylophonist zeno zeros
+hurting huts hyde hypo inanimate india indicate indies indio indue info initiate inmate
+inquiring inspiration inspirations instigate insuring intimacy intimated intimately intimates
+intimidate intricate introductions italy jake jangle jest jingle joke joust jude juggle june
+jungles jute juts keck kegs kens keto keyboarded keyboarder keyboarders keyword keywords kicky
+kink kinks kirk kyoto lair land lane lang lard latina latino latins latinx laud leads leaf leah
+leak lean leap lear leas leda lend lengths lengthy lewd lice lien life like likely lime lina
+lind lined linen liner lines link lint liquids lire lite livery load lobe loci lode lodging lodi
+loft loge logging loki lome longings longs lope lore lori lose lounged lounges lounging loved
+lover loves lowe lung lunge lunging macerate machined machines macing majesties majesty majors
+mallow manacling managing mandarin mandarins marianas marinas mastery mated maudlin mayor meal
+meaning medal meddle mediaeval medial mediation medical medication medications meditate
+meditations meditatively mediums meier melancholia melancholics mellon mellows menacingly
+mending mental meta metals mete meteor meters metes meyer middles mincing miner minima minors
+minos minot minuet minuets minuses minuted minuter minutest miter moderated moderately moderates
+moderator moderns modulate moments motivation motivations mournfully mouthful move movies muddle
+mused musical musician musics mute mutes mysteries mysteriously mystic mystically mystics
+mythical neva nice niceties nicety nighties nike nile nina ninepins nines nineteens nineteenth
+ninetieth ninetieths ninnies nite nocturnal nocturnes nola nona none nora novae novas nylons
+oily olen omen opec opel opened openers opens operas opining optimist optimists oran orly oslo
+outdo outgo outran outruns outré oven overdrive owen oxen pace paces packed pacts paged paled
+pals pans pants panty paps parcs pared pares paris parity parks parry partly pass passionately
+past pasts pasty patty paved pawed paws payed pays peacefully peaks peal pear peas peat peck
+peek peppy perk permission persuasion pest phone phony pieced pieces pierce pike pile pimping
+pine pink pinky piped piper pipes pips pizzicati pizzicatos placed plateful plonk plumping plunk
+pods poet poker pope poppa port ports pose poser posh posit poss posts posy pots pout powder
+powerfully powers prig prod prof progressing progression progressively progressives prom pron
+prong prop pros prow psst puck pulping puns punt pupping puppy quarter quartets quirk quirks
+rabid rack radii radios raga raged rages rags raid raise randoms range ransom raped rapids raps
+ratio raved ravel raven raves reading reaming reaping rearing rebating refrains regaling reggie
+relapsing related relating relaxant relaxes relay relayed relaying releasing reliving reloading
+relying remaking reminisce reminisced reminiscence reminisces reminiscing renaming repaying
+replacing replaying retaking retrain retrod retry rhode rhythms rice rick ricky ride rider rife
+rifer rile rill rime rinse ripe riper risers risk rite river roam rofl roil role rolls romanced
+romances romania romantics rood roof rooms roomy root rose rove ruse sally sambas samoa
+sanctions sang sanger saul sawing saxophonist scaly scar scares scarf scars scathing schools
+scions scone scooting scope scored scorer scores scorn scotching scow scurf scything secretions
+sectional sectionals sectioned sectors secy seductions seeds seek seem seer sees seething
+selections semen send seoul serena serener serf sessions sevens seventeens seventeenth seventh
+sevenths seventieth seventieths sever severn sewed sewing sexed sextons shake shaken shakes
+shakier shard shares shari shark sharpe sharps shaver shavers shed sheep shoelace shooting shore
+show shower sift signer silky sill sills silo singe singed singers singes sings sinker sinner
+siring sister sixteens sixth slaw sled sleek sleeps sleepy sleet slew slily sling slob sloe slog
+slop sloshing slot slotting slowed slows slugging sluggishly sluttish smart smooch smooching
+smoothing smooths smoothy smurf snake snakes snared snarf snarfs snark snarks snarl snarls
+snifter snores snow sober sofa softy soho soil sold sole soli solon solos sols something sonatas
+songster songwriters sonny sons sony soot sooth soothingly sore sorrowfully sort sorting soto
+soughing souls soundtracks soup sour sower sowing spaced spaces spare spares spay sped speeds
+spicy spinster spook spooks spore spotting spring springs stacey stacy stael stares staring
+stark starr starts stat stations steal steele steels steely steer steven stinger stings stingy
+store storing stow stringy strong strung stuart stud studly studs sturdy suction suctions sued
+suing sully summary summer summers sung sunni superb supers supper sure surer surfs suspend
+suspended suspender suspends sven swathing sweep swig swine swinger swore swung symphonies synch
+synchs synthesis synthesize synthesized synthesizes syphon syphons table tabular tack tacks tame
+tang tangos tangs tangy tarp teach tease techs temp tempe tempi tempos temps tempt tended
+tenders tenon tenors tens tensed tenses tensions tensor terse thee theiler there thin thine
+things think thins thirsty thirteens thirteenth thirties thong thralled threes thresh threw
+thrill thrilled thrillers thrills throe thromboses throwbacks thrush tide tike tile tiller timed
+timer times timex tinder tines ting tire tome tone tones topical traces traci tract tracts tracy
+trailed trailers trainer tram tramp tran trances tranquiler tranquilly traps trash trawler tray
+tree trick tricks trifle trifler trilled trip tripe tripled triples triplet triply trippe
+triumphal triumphantly triumphing trombonist tropic tropicana tropics truck trucks trumped
+trumpery trumpeted trumpeter trumpeters trumps tubs tues tuned tuner tuners tunis tuns tuxes
+twelves tying typical tyree ukelele ukeleles upbeats upliftings uprights uptight vaporware vary
+veil vera verb verde verge verges vern verne versed versus verve vibraphones vice vices videos
+vila villa villas viol violet violoncellos viols vireo voiced voile wade wage waive wake wale
+walt wane ware waved waver waves wavy weave whiled whiles whimsically whine white wholes whore
+whose wile wishful wive wove xylophonist zeno zeros
 """
 _EXTRA = "vibe vibey"
 

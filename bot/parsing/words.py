@@ -172,7 +172,9 @@ intro: intro | intros | introduction | opening | openings | opener | opening sec
 verse: verse | verses
 chorus: chorus | choruses | refrain
 bridge: bridge | bridges | middle eight | middle 8 | breakdown
-climax: climax | build up | buildup | build up to the climax | build up to a climax | crescendo
+buildup: build up | buildup | build ups | buildups | riser | build up to the climax |
+  build up to a climax | build up to the drop | build up into the drop | riser into the drop
+climax: climax | crescendo
 outro: outro | outros | outtro | ending | endings | finale | closing | closer | coda |
   end of the song | end of song | end of the track | end of a song | fade out | fadeout |
   end credits
@@ -183,6 +185,7 @@ SECTION_CONTEXT = """
 intro: start
 outro: end
 climax: drop | peak
+buildup: rise
 chorus: hook
 """
 

@@ -33,6 +33,7 @@ _ROLE_WORDS = {r.value: r for r in SectionRole} | {
     "hook": SectionRole.CHORUS,
     "ending": SectionRole.OUTRO,
     "opening": SectionRole.INTRO,
+    "riser": SectionRole.BUILDUP,
 }
 
 

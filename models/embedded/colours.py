@@ -228,7 +228,7 @@ class HarmonicColour:
         """The progression with this colour's qualities (the dominant, root 7, is kept).  The
         intro keeps its plain chords: measured, an A minor intro of Am7–Dm–Fsus2 was heard in
         C major (Am7 holds the C major triad)."""
-        if role is SectionRole.INTRO:
+        if role in (SectionRole.INTRO, SectionRole.BUILDUP):  # a held chord: plain, too
             return progression
         table = self.colour.qualities(mode)
         return tuple(

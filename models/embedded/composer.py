@@ -21,6 +21,7 @@ from models.embedded.arrangements import (
     pattern_picks,
 )
 from models.embedded.bass import BASS_PATTERNS
+from models.embedded.buildup import buildup_generator
 from models.embedded.context import PartContext, SectionContext, build_chord_spans
 from models.embedded.drums import DRUM_PATTERNS
 from models.embedded.harmony import HARMONY_PATTERNS
@@ -215,7 +216,10 @@ def compose_section(plan: SongPlan, section: SectionPlan) -> Score:
     for i, spec in enumerate(specs):
         rng = np.random.default_rng([plan.seed, section.index, i, 17])
         pctx = PartContext(ctx, spec, rng, i)
-        notes, controls = _generator(spec)(pctx)
+        generator = _generator(spec)
+        if section.role is SectionRole.BUILDUP:
+            generator = buildup_generator(spec.role, generator)
+        notes, controls = generator(pctx)
         is_drum = spec.role is PartRole.DRUMS
         if not is_drum:
             notes = pctx.notes_for_bars(notes)

@@ -110,6 +110,8 @@ class SectionContext:
             return min(1.0, e * (0.45 + 1.0 * bar / n))
         if self.role is SectionRole.OUTRO:
             return max(0.0, e * (1.25 - 0.9 * bar / n))
+        if self.role is SectionRole.BUILDUP:  # rises into the drop
+            return min(1.0, e * (0.6 + 0.4 * bar / n))
         return e
 
     def is_fill_bar(self, bar: int) -> bool:

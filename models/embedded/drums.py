@@ -306,7 +306,7 @@ def drums(ctx: PartContext) -> PartOutput:
             hits = _ornament(hits, picks, energy)
         if breakdown:  # the kick drops out until the drop; the last bar builds a snare roll
             hits = [h for h in hits if h[1] not in (KICK, KICK2)]
-            if bar == sec.bars - 1:
+            if bar == sec.bars - 1 and sec.next_role is not SectionRole.BUILDUP:
                 hits = [h for h in hits if h[1] in (OPEN_HAT, CLAP)]
                 hits += [(k * 0.25, SNARE, 0.3 + 0.7 * k / 15) for k in range(16)]
         elif sec.is_fill_bar(bar):

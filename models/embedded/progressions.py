@@ -247,6 +247,12 @@ def section_progression(
         body = _fill(parse_progression(opening or default, mode), bars - 1)
         tonic_half = Chord(plain.root, plain.quality, 0.5)
         return (*body, tonic_half, Chord(dominant.root, dominant.quality, 0.5))
+    if role is SectionRole.BUILDUP:
+        # a build-up holds the tonic and turns to the dominant for the last half bar, so the
+        # drop lands home (a whole section on V is heard in the dominant's key)
+        plain = parse_progression("I" if mode is Mode.MAJOR else "i", mode)[0]
+        held = Chord(plain.root, plain.quality, bars - 0.5)
+        return (held, Chord(dominant.root, dominant.quality, 0.5))
     if role is SectionRole.BRIDGE:
         body = _fill(chords, bars - 1)
         if not any(c.root == 0 for c in body):  # a short bridge cut before its tonic: say it

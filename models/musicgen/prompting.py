@@ -20,6 +20,7 @@ _ROLE_WORDS: dict[SectionRole, str] = {
     SectionRole.VERSE: "verse",
     SectionRole.CHORUS: "chorus with a catchy hook",
     SectionRole.BRIDGE: "bridge",
+    SectionRole.BUILDUP: "build-up into the drop, accelerating snare roll, rising riser",
     SectionRole.CLIMAX: "climax",
     SectionRole.OUTRO: "outro, winding down",
 }

@@ -37,6 +37,8 @@ _GLUE = Compress(threshold_db=-16.0, ratio=2.0, attack_ms=20.0, release_ms=200.0
 _ECHO = Delay(0.75, 0.3, 0.18)  # a dotted-eighth echo on leads
 _AIR_EQ = Shelf(5000.0, 3.0)  # radio brightness on the master
 _WEIGHT = Shelf(70.0, 2.0, high=False)  # kick and sub weight
+#: A build-up's filter opening: the music rises from dull to bright into the drop.
+_RISE = Sweep(("buildup",), 700.0, 16_000.0)
 
 NEUTRAL = Production("neutral", room=Room(wet=0.25, size=0.55))
 
@@ -55,7 +57,7 @@ _ROCK = Production(
 )
 
 #: Lo-fi: the music bus wobbles like worn tape, is dull and ducks under the kick.
-_LOFI_MUSIC = Bus((Wow(0.5, 6.0, 0.35), LowPass(3400.0), Duck(5.0, 0.8)))
+_LOFI_MUSIC = Bus((Wow(0.5, 6.0, 0.35), LowPass(3400.0), Duck(5.0, 0.8), _RISE))
 _LOFI = Production(
     "lofi",
     buses={
@@ -71,9 +73,9 @@ _LOFI = Production(
     vinyl=Vinyl(crackles_per_s=9.0, hiss_db=-50.0),
 )
 
-#: House: everything but the drums pumps; chords and pads open up through the intro and through
-#: the breakdown (the bridge) into the drop.
-_HOUSE_MUSIC = Bus((Duck(9.0, 0.85), Sweep(("intro", "bridge"), 350.0, 14_000.0)))
+#: House: everything but the drums pumps; chords and pads open up through the intro, through
+#: the breakdown (the bridge) and through the build-up into the drop.
+_HOUSE_MUSIC = Bus((Duck(9.0, 0.85), Sweep(("intro", "bridge"), 350.0, 14_000.0), _RISE))
 _HOUSE = Production(
     "house",
     buses={
@@ -89,7 +91,7 @@ _HOUSE = Production(
 )
 
 #: Synthwave: chorused synths, an echoing lead, the gated-reverb snare.
-_SYNTHS = Bus((Chorus(0.6, 0.4, 8.0, 0.55),))
+_SYNTHS = Bus((Chorus(0.6, 0.4, 8.0, 0.55), _RISE))
 _SYNTH_LEAD = Bus((Chorus(0.8, 0.3, 7.0, 0.45), Delay(0.75, 0.35, 0.25)))
 _SYNTHWAVE = Production(
     "synthwave",
@@ -118,7 +120,7 @@ _POP = Production(
 )
 
 #: Boom-bap: hard, saturated drums, a gritty sub, chopped and filtered samples, a little vinyl.
-_CHOPS = Bus((HighPass(180.0), LowPass(3000.0), Duck(3.0, 0.7)))
+_CHOPS = Bus((HighPass(180.0), LowPass(3000.0), Duck(3.0, 0.7), _RISE))
 _HIPHOP = Production(
     "hiphop",
     buses={
@@ -134,7 +136,7 @@ _HIPHOP = Production(
 )
 
 #: Trap: a distorted 808, dark keys, echoes.
-_DARK = Bus((LowPass(4500.0), Delay(0.75, 0.3, 0.2)))
+_DARK = Bus((LowPass(4500.0), Delay(0.75, 0.3, 0.2), _RISE))
 _TRAP = Production(
     "trap",
     buses={
@@ -147,7 +149,9 @@ _TRAP = Production(
     room=Room(wet=0.2, size=0.6, damping=0.5),
 )
 
-_DEEP_MUSIC = Bus((LowPass(5000.0), Duck(6.0, 0.9), Sweep(("intro", "bridge"), 300.0, 9000.0)))
+_DEEP_MUSIC = Bus(
+    (LowPass(5000.0), Duck(6.0, 0.9), Sweep(("intro", "bridge"), 300.0, 9000.0), _RISE)
+)
 _DEEP_HOUSE = Production(
     "deep house",
     buses={
