@@ -147,6 +147,12 @@ class Renderer:
             mix[:] += audio  # in score order: the sum is the same bytes every time
 
         with ThreadPoolExecutor(max_workers=FX_THREADS, thread_name_prefix="fx") as fx:
+            # record noise depends on nothing but the length and seed: made while the synth works
+            noise = (
+                fx.submit(vinyl, total, production.vinyl, settings.seed, sr)
+                if production.vinyl is not None
+                else None
+            )
             pending: list[tuple[Future[Audio], float]] = []
             for bus, tracks in groups:
                 if not any(t.notes for t in tracks):
@@ -167,8 +173,8 @@ class Renderer:
             add_upsampled(mix, room, factor)
         if production.master:
             mix = apply_effects(mix, production.master, cues, in_place=True)
-        if production.vinyl is not None:
-            mix += vinyl(total, production.vinyl, settings.seed, sr)
+        if noise is not None:
+            mix += noise.result()
         mix *= np.float32(10 ** ((settings.gain_db + MASTER_GAIN_DB) / 20.0))
         _fade_tail(mix, int(settings.fade_out_s * sr))
         _soft_limit(mix)
