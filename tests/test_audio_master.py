@@ -90,3 +90,19 @@ def test_in_place_mastering_gives_the_same_bytes_in_the_callers_buffer() -> None
     assert result.audio is copy or np.shares_memory(result.audio, copy)
     assert np.array_equal(result.audio, expected.audio)
     assert result.true_peak_dbtp == expected.true_peak_dbtp
+
+
+@pytest.mark.parametrize(("tone_level", "limited"), [(0.02, True), (0.5, False)])
+def test_the_reported_true_peak_is_the_results(tone_level: float, limited: bool) -> None:
+    """The check after limiting looks only near the limit; what it reports is still the true
+    peak of the whole result: with spikes far above the tone (the limiter works) and without
+    (a result below its limit, whose largest peak is a pulse's inter-sample overshoot)."""
+    t = np.arange(SR * 6) / SR
+    tone = np.sin(2 * np.pi * 997.0 * t) * (0.6 + 0.4 * np.sin(2 * np.pi * 0.5 * t))
+    x = np.stack([tone, 0.8 * tone], axis=1).astype(np.float32) * tone_level
+    for second in (1, 3, 5):
+        x[SR * second : SR * second + 20, 0] = 0.9  # short pulses
+    result = master(x, SR)
+    assert (result.max_reduction_db > 1.0) is limited
+    assert result.true_peak_dbtp == pytest.approx(true_peak_dbtp(result.audio, SR), abs=0.01)
+    assert result.true_peak_dbtp <= -1.0

@@ -29,6 +29,7 @@ __all__ = [
     "sample_peaks",
     "true_peak_dbtp",
     "true_peak_envelope",
+    "true_peak_where",
 ]
 
 FloatArray = npt.NDArray[np.floating]
@@ -236,9 +237,28 @@ def add_intersample_peaks(
 ) -> None:
     """Raise ``env`` (from :func:`sample_peaks`) to the 4× oversampled peaks between frames,
     looking only around frames whose sample peak reaches ``limit``."""
+    _oversample_at(env, _as_2d(np.asarray(audio, dtype=np.float32)), sample_rate, env >= limit)
+
+
+def true_peak_where(audio: FloatArray, sample_rate: int, where: npt.NDArray[np.bool_]) -> float:
+    """The largest true peak (4× oversampled, linear) at the frames ``where`` is true (and
+    between them and their neighbours); 0.0 where none is."""
     x = _as_2d(np.asarray(audio, dtype=np.float32))
+    frames = np.flatnonzero(where)
+    if frames.size == 0:
+        return 0.0
+    env = np.zeros(x.shape[0], np.float32)
+    env[frames] = np.abs(x[frames]).max(axis=1)
+    _oversample_at(env, x, sample_rate, where.copy())
+    return float(env[frames].max())
+
+
+def _oversample_at(
+    env: npt.NDArray[np.float32], x: FloatArray, sample_rate: int, hot: npt.NDArray[np.bool_]
+) -> None:
+    """Raise ``env`` to the oversampled peaks around the ``hot`` frames (``hot`` is widened to
+    their neighbours in place)."""
     frames = x.shape[0]
-    hot = env >= limit
     hot[:-1] |= hot[1:]  # a peak between n and n+1 belongs to n: look at both neighbours
     hot[1:] |= hot[:-1]
     if not hot.any():

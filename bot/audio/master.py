@@ -21,6 +21,7 @@ from bot.audio.loudness import (
     add_intersample_peaks,
     sample_peaks,
     true_peak_envelope,
+    true_peak_where,
 )
 
 __all__ = ["MasterResult", "master"]
@@ -30,6 +31,8 @@ AudioArray = npt.NDArray[np.float32]
 _ATTACK_S = 0.004  # gain ramps this long, and start this early (look-ahead)
 _HOLD_S = 0.030  # reduction held this long around a peak before releasing
 _BLOCK = 16  # frames per block of the limiter's smoothing filters
+_NEAR = 10.0 ** (-3.0 / 20.0)  # frames within 3 dB of the limit are checked after limiting
+_SURE = 10.0 ** (-1.0 / 20.0)  # a peak this close to the limit is the largest
 _MARGIN_DB = 0.25  # limit a little below the ceiling: the gain curve itself adds a tiny overshoot
 
 
@@ -181,6 +184,10 @@ def master(
         gain_db += error
     gain = 10.0 ** (gain_db / 20.0)
     max_reduction_db = 0.0
+    limit = 10.0 ** (ceiling_dbtp / 20.0)
+    # The frames that could come near the limit once gained (the limiter only lowers them):
+    # the check below looks there, not at the whole song.
+    near = env >= np.float32(_NEAR * limit / gain)
     if smooth is None:
         del env
         curve = None
@@ -201,8 +208,12 @@ def master(
             out = (x * curve[:, None]).astype(np.float32, copy=False)
         del curve
     # Verify on the result itself; the gain curve's own modulation can add a hundredth of a dB.
-    limit = 10.0 ** (ceiling_dbtp / 20.0)
-    peak = float(true_peak_envelope(out, sample_rate, threshold=0.5 * limit).max())
+    # Elsewhere than ``near`` the result stays below _NEAR × limit (× the curve's modulation
+    # within a millisecond, < 1.5 dB), so a peak found there above _SURE × limit is the song's.
+    peak = true_peak_where(out, sample_rate, near)
+    del near
+    if peak < _SURE * limit:  # a result well below its limit: its own largest peaks
+        peak = float(true_peak_envelope(out, sample_rate).max())
     if peak > limit * 0.999:
         out *= np.float32(limit * 0.999 / peak)
         peak = limit * 0.999
