@@ -185,6 +185,18 @@ def test_synthwave_pad_is_widened_and_the_snare_room_is_gated(backend: EmbeddedB
     assert gate[int(0.2 * SR)] == 1.0 and gate[int(0.3 * SR)] == 0.0
 
 
+def test_a_snare_roll_opens_the_gate_hit_by_hit() -> None:
+    """Sixteenths at 120 bpm under a 0.28 s gate: the room is heard after each hit and shut
+    before the next (a roll, not one wash); hits far apart keep the whole hold."""
+    step = SR // 8  # 125 ms
+    roll = [i * step for i in range(8)]
+    gate = gate_curve(SR * 2, roll, 0.28, SR)
+    for hit in roll[:-1]:
+        assert gate[hit + step // 4] == 1.0  # open after the hit
+        assert gate[hit + step - 10] == 0.0  # shut before the next
+    assert gate[roll[-1] + int(0.27 * SR)] == 1.0  # the last hit keeps its hold
+
+
 def test_production_output_is_deterministic_and_finite(backend: EmbeddedBackend) -> None:
     plan, section = section_plan("synthwave", Key.parse("E minor"), 100, bars=2, seed=4)
     a = backend.generate(plan, section).audio

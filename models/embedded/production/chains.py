@@ -295,13 +295,17 @@ def _numpy_effect(x: Audio, effect: Effect, cues: Cues, owned: bool) -> Audio:
 
 
 def gate_curve(frames: int, onsets: Sequence[int], hold_s: float, sr: int) -> Audio:
-    """1 for ``hold_s`` after each onset, then a 12 ms fade to 0."""
+    """1 for ``hold_s`` after each onset, then a 12 ms fade to 0; where the next onset comes
+    sooner than twice the hold (a snare roll), the gate stays open only half the gap, so a roll
+    is heard as hits, not as one wash of reverb."""
     gate = np.zeros(frames, np.float32)
     hold = int(hold_s * sr)
     fall = max(1, int(0.012 * sr))
     fade = np.linspace(1.0, 0.0, fall, dtype=np.float32)
-    ramp = np.concatenate([np.ones(hold, np.float32), fade])
-    for start in onsets:
+    ordered = sorted(onsets)
+    for i, start in enumerate(ordered):
+        gap = (ordered[i + 1] if i + 1 < len(ordered) else frames + 2 * hold) - start
+        ramp = np.concatenate([np.ones(min(hold, max(fall, gap // 2)), np.float32), fade])
         end = min(frames, start + ramp.size)
         if end > start:
             np.maximum(gate[start:end], ramp[: end - start], out=gate[start:end])
