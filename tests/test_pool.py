@@ -108,6 +108,7 @@ def test_default_is_one_embedded_cpu_worker_per_core(tmp_path: Path) -> None:
     assert argv[argv.index("--clips-dir") + 1] == str((tmp_path / "clips").resolve())
     two = plan_workers(Settings(data_dir=tmp_path), cpu_workers=2, cpu_count=4)
     assert len(two) == 2 and dict(two[0].env)["OMP_NUM_THREADS"] == "2"
+    assert dict(two[0].env)["OPENBLAS_NUM_THREADS"] == "1"  # numpy's BLAS threads would spin
 
 
 def test_gpu_workers_are_pinned_one_per_device(tmp_path: Path) -> None:

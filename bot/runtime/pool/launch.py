@@ -44,9 +44,11 @@ def _device_env(device: str, cpu_threads: int) -> tuple[str, tuple[tuple[str, st
         return "cuda:0", (("CUDA_VISIBLE_DEVICES", index),)
     threads = str(cpu_threads)
     pinned = (
-        ("OMP_NUM_THREADS", threads),
+        ("OMP_NUM_THREADS", threads),  # torch's (neural backends') CPU threads
         ("MKL_NUM_THREADS", threads),
-        ("OPENBLAS_NUM_THREADS", threads),
+        # numpy's OpenBLAS: its products here are small and its threads spin between them,
+        # taking the cores the render threads need (see bot/__init__.py)
+        ("OPENBLAS_NUM_THREADS", "1"),
     )
     if device == "cpu":
         return "cpu", (("CUDA_VISIBLE_DEVICES", ""), *pinned)
