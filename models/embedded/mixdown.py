@@ -41,15 +41,24 @@ def section_cues(score: Score, sr: int, section_role: str) -> Cues:
 
 
 def bus_groups(score: Score, production: Production) -> list[tuple[Bus | None, list[Track]]]:
-    """Tracks grouped by bus, in score order: tracks whose keys share a :class:`Bus` go
-    through it in one pass; tracks without one are grouped by role (one room send each)."""
+    """Tracks grouped by bus, busiest first (ties in score order): tracks whose keys share a
+    :class:`Bus` go through it in one pass; tracks without one are grouped by role (one room
+    send each)."""
     groups: dict[Bus | str, list[Track]] = {}
     for track in score.tracks:
         key = bus_key(production, track.program, track.role.value, track.is_drum)
         groups.setdefault(track.role.value if key is None else production.buses[key], []).append(
             track
         )
-    return [(None if isinstance(k, str) else k, tracks) for k, tracks in groups.items()]
+    ordered = [(None if isinstance(k, str) else k, tracks) for k, tracks in groups.items()]
+    # the busiest bus first: its effects, the longest, start while the synth does the others
+    return sorted(ordered, key=lambda group: -_synth_cost(group[1]))
+
+
+def _synth_cost(tracks: list[Track]) -> float:
+    """Roughly what synthesising ``tracks`` costs: voice-time, each note's length plus a
+    release."""
+    return sum(n.length_q + 0.5 for t in tracks for n in t.notes)
 
 
 def split_snares(tracks: list[Track], bus: Bus | None) -> tuple[list[Track], list[Track]]:

@@ -118,7 +118,7 @@ class Renderer:
 
         Tracks are synthesised bus by bus (see :mod:`models.embedded.production`); while the
         synth renders the next bus, earlier ones run through their effects on helper threads
-        (pedalboard releases the GIL), and are summed in score order.
+        (pedalboard releases the GIL), and are summed in the order synthesised (busiest bus first).
         """
         sr = self.sample_rate
         body_frames = round(score.body_s * sr)
@@ -144,7 +144,7 @@ class Renderer:
             audio = job[0].result()
             if room_wet > 0 and job[1] > 0:
                 decimate_into(send, audio, factor, job[1])
-            mix[:] += audio  # in score order: the sum is the same bytes every time
+            mix[:] += audio  # in a fixed order: the sum is the same bytes every time
 
         with ThreadPoolExecutor(max_workers=FX_THREADS, thread_name_prefix="fx") as fx:
             # record noise depends on nothing but the length and seed: made while the synth works
