@@ -189,15 +189,20 @@ def _split(
     mine, theirs = _shares(job)
     read_fd, write_fd = os.pipe()
     pid = os.fork()
-    if pid:
-        log.debug("sections %s here, %s in process %d", mine, theirs, pid)
     if pid == 0:  # the child: render, send, leave without running anything of the parent's
         os.close(read_fd)
         os._exit(_child(job, backend, scratch, theirs, write_fd))
-
+    log.debug("sections %s here, %s in process %d", mine, theirs, pid)
     os.close(write_fd)
     results: dict[int, SectionAudio] = {}
     received: list[BaseException] = []
+
+    def render_here(k: int) -> None:
+        results[k] = backend.generate(
+            plan, plan.sections[indices[k]], quality=job.quality.value, tail_s=_tail_s(k, n)
+        )
+        done = len(results)
+        report(Stage.SECTION, RENDER_SHARE * done / n, done, f"{done} of {n} rendered")
 
     def receive() -> None:
         try:
@@ -214,14 +219,7 @@ def _split(
     try:
         report(Stage.SECTION, 0.0, 1, f"{n} sections on two processes")
         for k in mine:
-            results[k] = backend.generate(
-                plan,
-                plan.sections[indices[k]],
-                quality=job.quality.value,
-                tail_s=_tail_s(k, n),
-            )
-            done = len(results)
-            report(Stage.SECTION, RENDER_SHARE * done / n, done, f"{done} of {n} rendered")
+            render_here(k)
         reader.join()
         finished = True
     finally:
@@ -236,14 +234,7 @@ def _split(
         detail = str(received[0]) if received else f"exit status {status}"
         log.warning("the forked renderer failed (%s); rendering its sections here", detail)
         for k in missing:
-            results[k] = backend.generate(
-                plan,
-                plan.sections[indices[k]],
-                quality=job.quality.value,
-                tail_s=_tail_s(k, n),
-            )
-            done = len(results)
-            report(Stage.SECTION, RENDER_SHARE * done / n, done, f"{done} of {n} rendered")
+            render_here(k)
     return [results[k] for k in range(n)]
 
 
