@@ -42,7 +42,13 @@ from models.plan import (
     SectionRole,
     SongPlan,
 )
-from models.song_forms import allocate_bars, choose_form, min_song_bars, section_form
+from models.song_forms import (
+    allocate_bars,
+    choose_form,
+    min_song_bars,
+    section_form,
+    with_section,
+)
 from models.styles import STYLE_IDS, StyleInfo, style_info
 from models.substyles import SubStyle, choose_substyle
 
@@ -280,6 +286,10 @@ def plan_request(req: PlanRequest) -> tuple[SongPlan, tuple[int, ...]]:
             total = max(total, min_song_bars(form))
         else:
             form = choose_form(sub.forms, total, arranging)
+            if req.section is not None and req.section not in form:
+                # "a song with a build-up": the song has one
+                form = with_section(form, req.section)
+                total = max(total, min_song_bars(form))
         sizes = allocate_bars(form, total)
         render: tuple[int, ...] = tuple(range(len(form)))
     else:

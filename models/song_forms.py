@@ -15,7 +15,14 @@ from collections.abc import Mapping
 from models.plan import SectionRole
 from models.substyles import FORMS
 
-__all__ = ["MIN_BARS_PER_SECTION", "allocate_bars", "choose_form", "parse_form", "section_form"]
+__all__ = [
+    "MIN_BARS_PER_SECTION",
+    "allocate_bars",
+    "choose_form",
+    "parse_form",
+    "section_form",
+    "with_section",
+]
 
 #: A templated form needs about this many bars per section on average (a phrase or so).
 MIN_BARS_PER_SECTION = 4.0
@@ -106,6 +113,18 @@ def min_song_bars(form: tuple[SectionRole, ...]) -> int:
 _FULL_FORM = parse_form("intro verse chorus bridge climax outro")
 
 
+def with_section(form: tuple[SectionRole, ...], role: SectionRole) -> tuple[SectionRole, ...]:
+    """``form`` with ``role`` added where a song has it: an intro first, an outro last,
+    anything else (a build-up, a bridge, a verse…) just before the climax (else before the
+    last section)."""
+    if role is SectionRole.INTRO:
+        return (role, *form)
+    if role is SectionRole.OUTRO:
+        return (*form, role)
+    at = form.index(SectionRole.CLIMAX) if SectionRole.CLIMAX in form else max(0, len(form) - 1)
+    return (*form[:at], role, *form[at:])
+
+
 def section_form(family: str, role: SectionRole) -> tuple[SectionRole, ...]:
     """The form a single requested section is planned in: the longest form of the sub-style's
     family that has ``role`` (a house drop comes after a breakdown, a jazz bridge after two A
@@ -115,7 +134,5 @@ def section_form(family: str, role: SectionRole) -> tuple[SectionRole, ...]:
         if role in form:
             return form
     if role is SectionRole.BUILDUP:  # a build-up into the climax of any family's form
-        form = parse_form(FORMS.get(family, FORMS["through"])[0])
-        at = form.index(SectionRole.CLIMAX) if SectionRole.CLIMAX in form else len(form) - 1
-        return (*form[:at], role, *form[at:])
+        return with_section(parse_form(FORMS.get(family, FORMS["through"])[0]), role)
     return _FULL_FORM

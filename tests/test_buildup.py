@@ -84,6 +84,24 @@ def test_any_style_plans_a_buildup_before_its_climax() -> None:
     assert section.progression[-1].root == 7
 
 
+@pytest.mark.parametrize("style", ["house", "lofi", "jazz"])
+def test_a_song_asked_with_a_buildup_has_one_before_its_climax(style: str) -> None:
+    """ "a house song with a build up into the drop": whatever form the seed picks, the song has
+    the build-up, right before the climax, within the duration asked."""
+    for seed in range(6):
+        plan, render = plan_request(
+            PlanRequest(
+                kind="song", section=SectionRole.BUILDUP, style=style, duration_s=60, seed=seed
+            )
+        )
+        roles = [s.role for s in plan.sections]
+        assert SectionRole.BUILDUP in roles, roles
+        at = roles.index(SectionRole.BUILDUP)
+        assert roles[at + 1] is SectionRole.CLIMAX, roles
+        assert render == tuple(range(len(roles)))
+        assert abs(plan.duration_s - 60) <= 2 * plan.bar_s, plan.duration_s
+
+
 @dataclass(frozen=True)
 class Rendered:
     plan: SongPlan
