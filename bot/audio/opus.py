@@ -149,7 +149,8 @@ def _lookahead(lib: ctypes.CDLL, bitrate_kbps: int, complexity: int, vbr: bool) 
 
 
 def _encode_span(
-    padded: AudioArray,
+    audio: AudioArray,
+    tail: AudioArray,
     first: int,
     keep_from: int,
     end: int,
@@ -158,18 +159,21 @@ def _encode_span(
     complexity: int,
     vbr: bool,
 ) -> list[bytes]:
-    """Encode frames ``first .. end - 1`` of ``padded`` with a fresh encoder; return the packets
-    of frames ``keep_from .. end - 1``."""
+    """Encode frames ``first .. end - 1`` with a fresh encoder; return the packets of frames
+    ``keep_from .. end - 1``.  The whole frames are read from ``audio`` in place, the rest from
+    ``tail`` (the last samples, zero-padded: no song-length padded copy)."""
     lib = _libopus()
     handle = _create(lib, bitrate_kbps, complexity, vbr)
     encode_float = lib.opus_encode_float
     out = ctypes.create_string_buffer(_MAX_PACKET_BYTES)
     step = FRAME_SAMPLES * _CHANNELS * 4
-    base = padded.ctypes.data
+    whole = audio.shape[0] // FRAME_SAMPLES
+    base, tail_base = audio.ctypes.data, tail.ctypes.data - whole * step
     packets: list[bytes] = []
     try:
         for frame in range(first, end):
-            size = encode_float(handle, base + frame * step, FRAME_SAMPLES, out, _MAX_PACKET_BYTES)
+            at = (base if frame < whole else tail_base) + frame * step
+            size = encode_float(handle, at, FRAME_SAMPLES, out, _MAX_PACKET_BYTES)
             _check(lib, size, "encode")
             if frame >= keep_from:
                 packets.append(ctypes.string_at(out, size))
@@ -209,10 +213,12 @@ def encode_ogg_opus(
         x = resample(x, sample_rate, OPUS_RATE)
     lib = _libopus()
     pre_skip = _lookahead(lib, bitrate_kbps, complexity, vbr)
+    x = np.ascontiguousarray(x)
     frames = x.shape[0]
     total_frames = -(-(frames + pre_skip) // FRAME_SAMPLES)  # flushes the encoder's delay
-    padded = np.zeros((total_frames * FRAME_SAMPLES, _CHANNELS), dtype=np.float32)
-    padded[:frames] = x
+    whole = frames // FRAME_SAMPLES
+    tail = np.zeros(((total_frames - whole) * FRAME_SAMPLES, _CHANNELS), dtype=np.float32)
+    tail[: frames - whole * FRAME_SAMPLES] = x[whole * FRAME_SAMPLES :]
     bounds = span_bounds(total_frames, frames / OPUS_RATE, chunks)
     spans = [
         (max(0, start - preroll_frames) if i else 0, start, end)
@@ -222,7 +228,14 @@ def encode_ogg_opus(
     def run(span: tuple[int, int, int]) -> list[bytes]:
         first, keep_from, end = span
         return _encode_span(
-            padded, first, keep_from, end, bitrate_kbps=bitrate_kbps, complexity=complexity, vbr=vbr
+            x,
+            tail,
+            first,
+            keep_from,
+            end,
+            bitrate_kbps=bitrate_kbps,
+            complexity=complexity,
+            vbr=vbr,
         )
 
     if len(spans) == 1:
