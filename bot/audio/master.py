@@ -9,7 +9,6 @@ Limiting lowers the loudness a little; the make-up gain is found by iterating on
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -154,11 +153,8 @@ def master(
     ``in_place``: the result is written over ``audio`` when it is float32 (the caller's copy
     is no longer needed: a song-length buffer less at the peak of a job's memory)."""
     x = np.asarray(audio, dtype=np.float32)
-    # the sample peaks are taken while the loudness filters run on their own threads
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="peaks") as pool:
-        peaks_job = pool.submit(sample_peaks, x)
-        model = LoudnessModel(x, sample_rate, resolution=_BLOCK)  # curves are chosen per block
-        env = peaks_job.result()
+    model = LoudnessModel(x, sample_rate, resolution=_BLOCK)  # curves are chosen per block
+    env = sample_peaks(x)  # (taking them beside the loudness filters' two threads was slower)
     loudness = model.lufs()
     if loudness <= SILENCE_LUFS + 1.0:
         return MasterResult(x.copy(), SILENCE_LUFS, float("-inf"), 0.0, 0.0)
