@@ -107,7 +107,7 @@ def render_job(
     side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stem")
     try:
         stem_job = side.submit(_stem_flac, sections[-1]) if job.output.stem else None
-        done = _finish(job, sections, report, t, stem_job)
+        done = _finish(job, indices, sections, report, t=t, stem_job=stem_job)
     finally:
         side.shutdown(cancel_futures=True)
     mastered, encoded, files, seams = done.mastered, done.encoded, done.files, done.seams
@@ -192,23 +192,22 @@ class _Finished:
 
 def _finish(
     job: RenderJob,
+    indices: tuple[int, ...],
     sections: list[SectionAudio],
     report: Report,
+    *,
     t: Timings,
     stem_job: Future[tuple[bytes, float]] | None,
 ) -> _Finished:
     """Stitch, master and encode ``sections`` (the list is emptied once stitched: their buffers
     go back before mastering, the peak of a job's memory); the side files (MIDI, waveform, the
-    stem made by ``stem_job``) while the encoder runs."""
-    plan, indices = (
-        job.plan,
-        (job.sections if job.kind is not JobKind.STITCH else tuple(range(len(job.stitch)))),
-    )
+    stem made by ``stem_job``) while the encoder runs.  ``indices``: the plan's sections they are
+    (a STITCH job's plan lists the stitched clips as its sections, in order)."""
+    plan = job.plan
     start = time.perf_counter()
     stitched = stitch(sections)
     t.stitch_s = time.perf_counter() - start
     n_sections = len(sections)
-    # A STITCH job's plan lists the stitched clips as its sections, in order.
     midi_parts = [(i, s.midi) for i, s in zip(indices, sections, strict=True) if s.midi]
     states = [(i, s.state) for i, s in zip(indices, sections, strict=True)]
     notes = tuple(dict.fromkeys(note for s in sections for note in s.notes))

@@ -32,7 +32,7 @@ import numpy as np
 
 from bot.audio.stitch import DEFAULT_CROSSFADE_S
 from bot.runtime.jobs import RenderJob, Stage
-from models.base import BackendError, MusicBackend, SectionAudio
+from models.base import BackendError, MusicBackend, ProgressCallback, SectionAudio
 
 __all__ = ["RENDER_SHARE", "Report", "can_fork", "render_sections"]
 
@@ -72,6 +72,17 @@ def render_sections(
 
 def _tail_s(k: int, n: int) -> float | None:
     return _SEAM_TAIL_S if k < n - 1 else None
+
+
+def _independent(
+    job: RenderJob, backend: MusicBackend, k: int, progress: ProgressCallback | None = None
+) -> SectionAudio:
+    """The job's ``k``-th section rendered on its own (nothing continued, nothing refined)."""
+    section = job.plan.sections[job.sections[k]]
+    tail_s = _tail_s(k, len(job.sections))
+    return backend.generate(
+        job.plan, section, quality=job.quality.value, progress=progress, tail_s=tail_s
+    )
 
 
 def _render_in_order(
@@ -117,23 +128,14 @@ def _render_concurrently(
     n = len(indices)
     done_count = 0
 
-    def one(k: int, index: int) -> SectionAudio:
-        def check(_fraction: float, _message: str) -> None:
-            label = f"{done_count} of {n} sections rendered"
-            report(Stage.SECTION, RENDER_SHARE * done_count / n, done_count, label)
-
-        return backend.generate(
-            plan,
-            plan.sections[index],
-            quality=job.quality.value,
-            progress=check,
-            tail_s=_tail_s(k, n),
-        )
+    def check(_fraction: float, _message: str) -> None:
+        label = f"{done_count} of {n} sections rendered"
+        report(Stage.SECTION, RENDER_SHARE * done_count / n, done_count, label)
 
     report(Stage.SECTION, 0.0, 1, f"{n} sections")
     with ThreadPoolExecutor(backend.concurrent_sections, thread_name_prefix="section") as pool:
         futures: list[Future[SectionAudio]] = [
-            pool.submit(one, k, i) for k, i in enumerate(indices)
+            pool.submit(_independent, job, backend, k, check) for k in range(n)
         ]
         pending = set(futures)
         while pending:
@@ -155,7 +157,7 @@ def _render_concurrently(
 
 def _shares(job: RenderJob) -> tuple[list[int], list[int]]:
     """Positions of the sections this process renders and those the child renders: the
-    longest first, each to the side with less work so far (work ~ bars × bar length)."""
+    longest first, each to the side with fewer bars so far."""
     sections = job.plan.sections
     order = sorted(range(len(job.sections)), key=lambda k: -sections[job.sections[k]].bars)
     mine: list[int] = []
@@ -184,8 +186,7 @@ def _render_forked(job: RenderJob, backend: MusicBackend, report: Report) -> lis
 def _split(
     job: RenderJob, backend: MusicBackend, report: Report, scratch: Path
 ) -> list[SectionAudio]:
-    plan, indices = job.plan, job.sections
-    n = len(indices)
+    n = len(job.sections)
     mine, theirs = _shares(job)
     read_fd, write_fd = os.pipe()
     pid = os.fork()
@@ -198,9 +199,7 @@ def _split(
     received: list[BaseException] = []
 
     def render_here(k: int) -> None:
-        results[k] = backend.generate(
-            plan, plan.sections[indices[k]], quality=job.quality.value, tail_s=_tail_s(k, n)
-        )
+        results[k] = _independent(job, backend, k)
         done = len(results)
         report(Stage.SECTION, RENDER_SHARE * done / n, done, f"{done} of {n} rendered")
 
@@ -244,17 +243,10 @@ def _child(
     """The forked child's work; its exit status.  What goes wrong is told to the parent
     through the pipe (it decides what the user sees): nothing is printed here, and an
     interrupt (Ctrl-C reaches the whole process group) or a parent gone ends it quietly."""
-    plan, indices = job.plan, job.sections
     with os.fdopen(write_fd, "wb") as out:
         try:
             for k in theirs:
-                audio = backend.generate(
-                    plan,
-                    plan.sections[indices[k]],
-                    quality=job.quality.value,
-                    tail_s=_tail_s(k, len(indices)),
-                )
-                _send(out, scratch, k, audio)
+                _send(out, scratch, k, _independent(job, backend, k))
         except (KeyboardInterrupt, BrokenPipeError):
             return 1
         except Exception as exc:
