@@ -25,6 +25,7 @@ __all__ = [
     "SILENCE_LUFS",
     "LoudnessModel",
     "add_intersample_peaks",
+    "block_means",
     "integrated_lufs",
     "sample_peaks",
     "true_peak_dbtp",
@@ -98,20 +99,27 @@ def _channel_energy(column: FloatArray, rate: int, resolution: int) -> npt.NDArr
     n = column.shape[0]
     filters = _k_filters(rate)
     energy = np.empty(-(-n // resolution), np.float32)
-    weights = np.full(resolution, 1.0 / resolution, np.float32)
     step = _RUN_FRAMES - _RUN_FRAMES % resolution
     for lo in range(0, n, step):
         y = np.ascontiguousarray(column[lo : lo + step], dtype=np.float32)
         for stage in filters:
             y = stage.process(y, rate, reset=False)
         np.square(y, out=y)
-        full = y.shape[0] // resolution
-        at = lo // resolution
-        # a matrix-vector product (BLAS): numpy's mean over a short axis is ten times slower
-        energy[at : at + full] = y[: full * resolution].reshape(full, resolution) @ weights
-        if y.shape[0] > full * resolution:
-            energy[at + full] = y[full * resolution :].mean()
+        means = block_means(y, resolution)
+        energy[lo // resolution : lo // resolution + means.size] = means
     return energy
+
+
+def block_means(values: npt.NDArray[np.float32], size: int) -> npt.NDArray[np.float32]:
+    """Mean of every ``size`` values (the last block may be partial)."""
+    full = values.shape[0] // size
+    # a matrix-vector product (BLAS): numpy's mean over a short axis is ten times slower
+    means: npt.NDArray[np.float32] = values[: full * size].reshape(full, size) @ np.full(
+        size, 1.0 / size, np.float32
+    )
+    if values.shape[0] > full * size:
+        means = np.append(means, np.float32(values[full * size :].mean()))
+    return means
 
 
 class LoudnessModel:
@@ -123,20 +131,16 @@ class LoudnessModel:
         x = _as_2d(np.asarray(audio))
         if x.shape[0] < int(_BLOCK_S * sample_rate):
             raise ValueError("audio is shorter than one 400 ms gating block")
-        energy = _k_weighted_energy(x, sample_rate, resolution)
-        self._setup(energy, sample_rate / resolution, x.shape[0] / sample_rate)
-
-    def _setup(
-        self, energy: npt.NDArray[np.float32], sample_rate: float, duration_s: float
-    ) -> None:
-        self._energy = energy
+        self._energy = energy = _k_weighted_energy(x, sample_rate, resolution)
+        duration_s = x.shape[0] / sample_rate
+        rate = sample_rate / resolution  # energy values per second
         n = energy.shape[0]
         blocks = int(np.round((duration_s - _BLOCK_S) / (_BLOCK_S * _STEP))) + 1
         j = np.arange(blocks)
         # pyloudnorm's exact block bounds
-        self._lower = (_BLOCK_S * (j * _STEP) * sample_rate).astype(np.int64)
-        self._upper = np.minimum((_BLOCK_S * (j * _STEP + 1) * sample_rate).astype(np.int64), n)
-        self._norm = _BLOCK_S * sample_rate
+        self._lower = (_BLOCK_S * (j * _STEP) * rate).astype(np.int64)
+        self._upper = np.minimum((_BLOCK_S * (j * _STEP + 1) * rate).astype(np.int64), n)
+        self._norm = _BLOCK_S * rate
         # Blocks overlap: sum the energy once per segment between consecutive block bounds
         # (float64 accumulation), then each block is a difference of running segment sums.
         bounds = np.sort(np.concatenate([self._lower, self._upper]))  # np.unique would import

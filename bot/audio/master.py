@@ -18,6 +18,7 @@ from bot.audio.loudness import (
     SILENCE_LUFS,
     LoudnessModel,
     add_intersample_peaks,
+    block_means,
     sample_peaks,
     true_peak_envelope,
     true_peak_where,
@@ -85,19 +86,6 @@ def _block_peaks(env: npt.NDArray[np.float32]) -> AudioArray:
     if n > full * _BLOCK:
         peaks = np.append(peaks, env[full * _BLOCK :].max())
     return peaks
-
-
-def _block_means(curve: AudioArray) -> AudioArray:
-    """Mean of every ``_BLOCK`` frames (the last block may be partial)."""
-    n = curve.shape[0]
-    full = n // _BLOCK
-    # a matrix-vector product (BLAS): numpy's mean over a short axis is ten times slower
-    means: AudioArray = curve[: full * _BLOCK].reshape(full, _BLOCK) @ np.full(
-        _BLOCK, 1.0 / _BLOCK, np.float32
-    )
-    if n > full * _BLOCK:
-        means = np.append(means, np.float32(curve[full * _BLOCK :].mean()))
-    return means
 
 
 def _smooth_reduction(peaks: AudioArray, ceiling: float, sample_rate: int) -> AudioArray | None:
@@ -190,7 +178,8 @@ def master(
     else:
         curve = _frame_curve(smooth, env, gain, ceiling)
         max_reduction_db = -_db(float(curve.min()))
-        predicted = model.lufs(_block_means(curve), gain)  # the curve as drawn: what is reported
+        # the curve as drawn: what is reported
+        predicted = model.lufs(block_means(curve, _BLOCK), gain)
     del model
     if curve is None:
         out = x if in_place else x.copy()
