@@ -66,9 +66,8 @@ class Console:
     otherwise, without importing rich (a tenth of the start-up of ``composer song``)."""
 
     def __init__(self) -> None:
-        self.is_terminal = sys.stderr.isatty()
-        self.rich: Any = None
-        if self.is_terminal:
+        self.rich: Any = None  # rich's console, on a terminal only
+        if sys.stderr.isatty():
             from rich.console import Console as RichConsole
 
             self.rich = RichConsole(stderr=True, soft_wrap=True)  # one message, one line
