@@ -87,15 +87,20 @@ def split_child(args: argparse.Namespace) -> None:
     spent = dict.fromkeys(SPLIT_KEYS, 0.0)
     spent["startup"] = time.process_time()  # the interpreter's start and every import
 
-    def wrap(owner: object, name: str, key: str) -> None:
+    walls: dict[str, float] = {}
+
+    def wrap(owner: object, name: str, key: str, *, wall: bool = False) -> None:
+        """Time every call of ``owner.name`` under ``key``: the CPU of the calling thread, or
+        (``wall``) the wall clock into ``walls``."""
         original = getattr(owner, name)
+        clock, into = (time.perf_counter, walls) if wall else (time.thread_time, spent)
 
         def timed_call(*a: object, **k: object) -> object:
-            start = time.thread_time()
+            start = clock()
             try:
                 return original(*a, **k)
             finally:
-                spent[key] += time.thread_time() - start
+                into[key] = into.get(key, 0.0) + clock() - start
 
         setattr(owner, name, timed_call)
 
@@ -112,24 +117,10 @@ def split_child(args: argparse.Namespace) -> None:
     for name in ("waveform_png", "join_midi", "_stem_flac"):
         wrap(pipeline, name, "side_files")
     wrap(ClipStore, "write", "side_files")
-    walls: dict[str, float] = {}
-
-    def wall(owner: object, name: str, key: str) -> None:
-        original = getattr(owner, name)
-
-        def timed_call(*a: object, **k: object) -> object:
-            start = time.perf_counter()
-            try:
-                return original(*a, **k)
-            finally:
-                walls[key] = walls.get(key, 0.0) + time.perf_counter() - start
-
-        setattr(owner, name, timed_call)
-
-    wall(pipeline, "render_sections", "wall_sections")
-    wall(pipeline, "stitch", "wall_stitch")
-    wall(pipeline, "master", "wall_master")
-    wall(pipeline, "encode_to_fit", "wall_encode")
+    wrap(pipeline, "render_sections", "wall_sections", wall=True)
+    wrap(pipeline, "stitch", "wall_stitch", wall=True)
+    wrap(pipeline, "master", "wall_master", wall=True)
+    wrap(pipeline, "encode_to_fit", "wall_encode", wall=True)
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["COMPOSER_DATA_DIR"] = tmp
         start = time.perf_counter()

@@ -45,6 +45,14 @@ def generate(plan, section, **kw):
     return original(plan, section, **kw)
 backend.generate = generate
 out = {"parent": os.getpid(), "sections": len(indices)}
+
+
+def children_left():
+    try:
+        os.waitpid(-1, os.WNOHANG)
+        return True
+    except ChildProcessError:
+        return False
 """
 
 
@@ -87,11 +95,7 @@ def test_two_processes_give_the_bytes_of_threads(tmp_path: Path) -> None:
         b, _ = sf.read(threaded.audio_path, dtype="int16")
         out["same"] = bool(a.shape == b.shape and np.array_equal(a, b))
         out["seconds"] = forked.duration_s
-        try:
-            os.waitpid(-1, os.WNOHANG)
-            out["children_left"] = True
-        except ChildProcessError:
-            out["children_left"] = False
+        out["children_left"] = children_left()
         """,
     )
     assert result["same"] is True
@@ -124,11 +128,7 @@ def test_a_failing_child_leaves_its_sections_to_the_parent(tmp_path: Path, how: 
         a, _ = sf.read(clip.audio_path, dtype="int16")
         b, _ = sf.read(expected.audio_path, dtype="int16")
         out["same"] = bool(a.shape == b.shape and np.array_equal(a, b))
-        try:
-            os.waitpid(-1, os.WNOHANG)
-            out["children_left"] = True
-        except ChildProcessError:
-            out["children_left"] = False
+        out["children_left"] = children_left()
         """,
     )
     assert result["same"] is True and result["children_left"] is False
@@ -150,11 +150,7 @@ def test_a_cancel_stops_the_child_too(tmp_path: Path) -> None:
             out["cancelled"] = False
         except JobCancelled:
             out["cancelled"] = True
-        try:
-            os.waitpid(-1, os.WNOHANG)
-            out["children_left"] = True
-        except ChildProcessError:
-            out["children_left"] = False
+        out["children_left"] = children_left()
         """,
     )
     assert result["cancelled"] is True and result["children_left"] is False
